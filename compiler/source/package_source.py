@@ -1,0 +1,206 @@
+"""A package directory read into merged sections, with a position for every node.
+
+Every `*.yaml`/`*.yml` directly in the package directory is read; sections from all files are
+merged, and an ID defined in two files is an error. Scenarios live in `scenarios/<name>/`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from compiler.diagnostics import Diagnostic, Span, display_path, error
+from compiler.model import SECTIONS
+from compiler.source.yaml_reader import DEFAULT_LIMITS, Limits, NodeSpans, YamlPath, read_yaml
+
+SCENARIO_SECTIONS = ("scenario", "customers", "events")
+
+
+class SourceMap:
+    """Positions of YAML nodes by their data path, e.g. ("products", "input_tokens", "metric")."""
+
+    def __init__(self, default: Span, positions: dict[YamlPath, NodeSpans] | None = None):
+        self.default = default
+        self.positions: dict[YamlPath, NodeSpans] = dict(positions or {})
+
+    def add(self, positions: dict[YamlPath, NodeSpans]) -> None:
+        for path, spans in positions.items():
+            self.positions.setdefault(path, spans)
+
+    def _nearest(self, path: YamlPath) -> NodeSpans | None:
+        for end in range(len(path), -1, -1):
+            spans = self.positions.get(tuple(path[:end]))
+            if spans is not None:
+                return spans
+        return None
+
+    def value(self, path: YamlPath) -> Span:
+        """The value's span, or the nearest ancestor's when the path does not exist."""
+        spans = self._nearest(path)
+        return spans.value if spans else self.default
+
+    def key(self, path: YamlPath) -> Span:
+        """The key's span (the value's for list items), or the nearest ancestor's."""
+        spans = self._nearest(path)
+        if spans is None:
+            return self.default
+        return spans.key or spans.value
+
+    def has(self, path: YamlPath) -> bool:
+        return tuple(path) in self.positions
+
+    def locate(self, loc: tuple[Any, ...], at_key: bool = False) -> Span:
+        """Map a pydantic error location onto the YAML tree.
+
+        A pydantic `loc` is not a pure data path (union members, validator names), so descend
+        while the next part exists as a key or index and skip the parts that do not.
+        """
+        path: YamlPath = ()
+        for part in loc:
+            candidate = (*path, part)
+            if candidate in self.positions:
+                path = candidate
+        return self.key(path) if at_key else self.value(path)
+
+
+@dataclass
+class ScenarioSource:
+    name: str
+    directory: Path
+    file: str
+    data: dict[str, Any] | None
+    positions: SourceMap
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass
+class PackageSource:
+    directory: Path
+    name: str
+    files: list[str]
+    data: dict[str, Any]
+    positions: SourceMap
+    scenarios: list[ScenarioSource]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def package_files(directory: Path) -> list[Path]:
+    return sorted(
+        p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
+    )
+
+
+def read_package(directory: Path, limits: Limits = DEFAULT_LIMITS) -> PackageSource:
+    """Read a package directory; problems are collected, never raised."""
+    shown = display_path(directory)
+    files = package_files(directory) if directory.is_dir() else []
+    positions = SourceMap(Span(shown))
+    data: dict[str, Any] = {}
+    diagnostics: list[Diagnostic] = []
+    if not directory.is_dir():
+        diagnostics.append(error("E0011", "package directory does not exist", Span(shown)))
+    elif not files:
+        diagnostics.append(error("E0011", "package directory has no *.yaml files", Span(shown)))
+    for path in files:
+        file = display_path(path)
+        document, problems = read_yaml(path, file, limits)
+        diagnostics.extend(problems)
+        if document is None or document.data is None:
+            continue
+        if not isinstance(document.data, dict):
+            diagnostics.append(
+                error("E0007", "a package file is a mapping of sections", document.positions[()].value)
+            )
+            continue
+        diagnostics.extend(_merge(data, document.data, document.positions, positions, file))
+    if files and "package" not in data:
+        diagnostics.append(
+            error(
+                "E0103",
+                "no file of the package has the required `package` section",
+                Span(display_path(files[0])),
+                "add `package: {name: ...}` (by convention in package.yaml)",
+            )
+        )
+    scenarios = read_scenarios(directory, limits) if directory.is_dir() else []
+    return PackageSource(directory, directory.name, [display_path(p) for p in files], data,
+                         positions, scenarios, diagnostics)
+
+
+def _merge(
+    data: dict[str, Any],
+    document: dict[str, Any],
+    document_positions: dict[YamlPath, NodeSpans],
+    positions: SourceMap,
+    file: str,
+) -> list[Diagnostic]:
+    diagnostics: list[Diagnostic] = []
+    for section, content in document.items():
+        spans = document_positions[(section,)]
+        if section not in SECTIONS:
+            diagnostics.append(_unknown_section(section, spans.key or spans.value, SECTIONS))
+            continue
+        if section == "package" or not isinstance(content, dict):
+            if section in data:
+                diagnostics.append(
+                    error("E0104", f"section `{section}` is defined twice",
+                          spans.key or spans.value,
+                          f"first defined at {positions.key((section,))}")
+                )
+                continue
+            data[section] = content
+            positions.add({p: s for p, s in document_positions.items() if p[:1] == (section,)})
+            continue
+        merged = data.setdefault(section, {})
+        positions.add({(section,): spans})
+        for object_id, value in content.items():
+            path = (section, object_id)
+            if object_id in merged:
+                diagnostics.append(
+                    error(
+                        "E0104",
+                        f"{section[:-1].replace('_', ' ')} ID '{object_id}' is already defined "
+                        f"at {positions.key(path)}",
+                        document_positions[path].key or document_positions[path].value,
+                        "IDs are unique per section across all files of a package",
+                    )
+                )
+                continue
+            merged[object_id] = value
+            positions.add({p: s for p, s in document_positions.items() if p[:2] == path})
+    return diagnostics
+
+
+def _unknown_section(name: str, span: Span, known: tuple[str, ...]) -> Diagnostic:
+    from compiler.checks.suggest import did_you_mean
+
+    return error(
+        "E0102",
+        f"unknown section '{name}'",
+        span,
+        did_you_mean(name, known) or f"sections are: {', '.join(known)}",
+    )
+
+
+def read_scenarios(directory: Path, limits: Limits = DEFAULT_LIMITS) -> list[ScenarioSource]:
+    root = directory / "scenarios"
+    if not root.is_dir():
+        return []
+    return [
+        read_scenario(sub, limits)
+        for sub in sorted(root.iterdir())
+        if sub.is_dir() and (sub / "scenario.yaml").is_file()
+    ]
+
+
+def read_scenario(directory: Path, limits: Limits = DEFAULT_LIMITS) -> ScenarioSource:
+    path = directory / "scenario.yaml"
+    file = display_path(path)
+    document, diagnostics = read_yaml(path, file, limits)
+    positions = SourceMap(Span(file), document.positions if document else None)
+    data = document.data if document else None
+    if document is not None and not isinstance(data, dict):
+        diagnostics.append(error("E0007", "a scenario file is a mapping of sections", Span(file)))
+        data = None
+    return ScenarioSource(directory.name, directory, file, data, positions, diagnostics)

@@ -1,0 +1,248 @@
+"""Safe YAML reading that keeps the position of every key and value.
+
+Packages are untrusted (SPEC section 6), so a file is read in three guarded steps: its size is
+checked before it is read; its event stream is scanned for nesting depth and tags before any
+tree is built (the composer recurses, the parser does not); and the composed node tree is turned
+into plain data by our own walk, which counts the nodes it visits so that aliases cannot expand
+without bound, accepts only the core YAML tags, rejects duplicate keys, and builds decimals from
+the scalar's own text (never through a float).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from compiler.diagnostics import Diagnostic, Span, error
+
+YamlPath = tuple[str | int, ...]
+
+_CORE = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {
+    f"{_CORE}{name}"
+    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds that keep a hostile file from exhausting time or memory."""
+
+    max_bytes: int = 5 * 1024 * 1024
+    max_depth: int = 64
+    max_nodes: int = 250_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class NodeSpans:
+    """Where a value sits, and where its key sits when it is a mapping value."""
+
+    value: Span
+    key: Span | None = None
+
+
+@dataclass
+class YamlDocument:
+    data: Any
+    positions: dict[YamlPath, NodeSpans]
+
+
+class _Abort(Exception):
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+
+
+def _span(file: str, node_or_event: Any) -> Span:
+    start, end = node_or_event.start_mark, node_or_event.end_mark
+    return Span(file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+
+def read_yaml(path: Path, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[
+    YamlDocument | None, list[Diagnostic]
+]:
+    """Read one YAML file; `file` is the name diagnostics show for it."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return None, [error("E0008", f"cannot read file: {exc.strerror}", Span(file))]
+    if size > limits.max_bytes:
+        return None, [
+            error(
+                "E0003",
+                f"file is {size} bytes, larger than the limit of {limits.max_bytes} bytes",
+                Span(file),
+                "split the file, or keep data that large out of the pricing package",
+            )
+        ]
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [error("E0008", f"file is not UTF-8: {exc.reason}", Span(file))]
+    return parse_yaml(text, file, limits)
+
+
+def parse_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[
+    YamlDocument | None, list[Diagnostic]
+]:
+    yaml = YAML(typ="rt", pure=True)
+    try:
+        _scan_events(yaml, text, file, limits)
+        documents = list(yaml.compose_all(text))
+    except _Abort as abort:
+        return None, [abort.diagnostic]
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file)
+        problem = exc.problem or exc.context or "invalid YAML"
+        return None, [error("E0001", f"YAML syntax error: {problem}", span)]
+    except (YAMLError, RecursionError, ValueError) as exc:
+        return None, [error("E0001", f"YAML syntax error: {exc}", Span(file))]
+    documents = [d for d in documents if d is not None]
+    if not documents:
+        return YamlDocument(None, {}), []
+    if len(documents) > 1:
+        return None, [
+            error("E0009", "a file holds one YAML document, found several", _span(file, documents[1]))
+        ]
+    walker = _Walker(file, limits)
+    try:
+        data = walker.convert(documents[0], ())
+    except _Abort as abort:
+        return None, [abort.diagnostic]
+    return YamlDocument(data, walker.positions), walker.diagnostics
+
+
+def _scan_events(yaml: YAML, text: str, file: str, limits: Limits) -> None:
+    depth = 0
+    aliases = 0
+    for event in yaml.parse(text):
+        if isinstance(event, NodeEvent) and not isinstance(event, AliasEvent):
+            tag = getattr(event, "tag", None)
+            if tag is not None and _expand_tag(str(tag)) not in _ALLOWED_TAGS:
+                raise _Abort(
+                    error(
+                        "E0004",
+                        f"YAML tag '{tag}' is not allowed",
+                        _span(file, event),
+                        "pricing packages use plain YAML: mappings, lists, strings, numbers, dates",
+                    )
+                )
+        if isinstance(event, AliasEvent):
+            aliases += 1
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > limits.max_depth:
+                raise _Abort(
+                    error(
+                        "E0005",
+                        f"nesting is deeper than {limits.max_depth} levels",
+                        _span(file, event),
+                    )
+                )
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+
+
+def _expand_tag(tag: str) -> str:
+    return _CORE + tag[2:] if tag.startswith("!!") else tag
+
+
+class _Walker:
+    def __init__(self, file: str, limits: Limits):
+        self.file = file
+        self.limits = limits
+        self.visited = 0
+        self.positions: dict[YamlPath, NodeSpans] = {}
+        self.diagnostics: list[Diagnostic] = []
+
+    def convert(self, node: Node, path: YamlPath, key: Span | None = None) -> Any:
+        self.visited += 1
+        if self.visited > self.limits.max_nodes:
+            raise _Abort(
+                error(
+                    "E0006",
+                    f"the document expands to more than {self.limits.max_nodes} nodes "
+                    "(an alias bomb?)",
+                    _span(self.file, node),
+                    "avoid aliases that refer to large or nested aliased structures",
+                )
+            )
+        span = _span(self.file, node)
+        self.positions.setdefault(path, NodeSpans(span, key))
+        tag = _expand_tag(str(node.tag))
+        if tag not in _ALLOWED_TAGS:
+            raise _Abort(error("E0004", f"YAML tag '{node.tag}' is not allowed", span))
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, SequenceNode):
+            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+        assert isinstance(node, ScalarNode)
+        return _scalar(tag, node.value)
+
+    def _mapping(self, node: MappingNode, path: YamlPath) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key_span = _span(self.file, key_node)
+            if not isinstance(key_node, ScalarNode) or _expand_tag(str(key_node.tag)) not in (
+                f"{_CORE}str",
+                f"{_CORE}int",
+                f"{_CORE}bool",
+                f"{_CORE}null",
+            ):
+                raise _Abort(
+                    error(
+                        "E0010",
+                        "mapping keys must be plain scalars (merge keys and complex keys are "
+                        "not supported)",
+                        key_span,
+                    )
+                )
+            key = str(key_node.value)
+            if key in result:
+                first = self.positions[(*path, key)].key
+                self.diagnostics.append(
+                    error(
+                        "E0002",
+                        f"duplicate key '{key}'"
+                        + (f" (first defined at line {first.line})" if first else ""),
+                        key_span,
+                        "a key may appear once per mapping; the later value would hide the first",
+                    )
+                )
+                continue
+            result[key] = self.convert(value_node, (*path, key), key_span)
+        return result
+
+
+def _scalar(tag: str, text: str) -> Any:
+    name = tag.removeprefix(_CORE)
+    if name == "null":
+        return None
+    if name == "bool":
+        return text.lower() == "true"
+    if name == "int":
+        digits = text.replace("_", "")
+        try:
+            return int(digits)
+        except ValueError:
+            try:
+                return int(digits, 0)
+            except ValueError:
+                return text
+    if name == "float":
+        try:
+            value = Decimal(text.replace("_", ""))
+        except InvalidOperation:
+            return text  # .inf and .nan stay text; the schema rejects them as numbers
+        return value if value.is_finite() else text
+    return text
