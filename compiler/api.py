@@ -1,0 +1,51 @@
+"""The library API the CLI is a thin layer over: validate, compile, preview, replay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from compiler.diagnostics import CompilerError, has_errors
+from compiler.engine.invoice import ReplayResult
+from compiler.engine.replay import ReplayInput, replay
+from compiler.engine.scenario_replay import scenario_input
+from compiler.plan.build import build_plan
+from compiler.plan.ir import RatingPlan
+from compiler.validation import Validation, validate
+
+__all__ = ["ReplayInput", "compile_package", "package_dirs", "preview", "replay", "validate"]
+
+
+def package_dirs(paths: list[Path] | tuple[Path, ...], default_root: Path = Path("packages")) -> list[Path]:
+    """Packages named by paths: a package directory, or a directory of packages (`packages/`);
+    no paths means every package under ./packages."""
+    roots = list(paths) or [default_root]
+    found: list[Path] = []
+    for root in roots:
+        if root.is_dir() and not any(root.glob("*.yaml")) and not any(root.glob("*.yml")):
+            children = sorted(p for p in root.iterdir()
+                              if p.is_dir() and (any(p.glob("*.yaml")) or any(p.glob("*.yml"))))
+            if children:
+                found.extend(children)
+                continue
+        found.append(root)
+    return found
+
+
+def compile_package(directory: Path | str) -> tuple[RatingPlan, Validation]:
+    """Validate and compile a package; raises CompilerError when it has errors."""
+    validation = validate(Path(directory))
+    if has_errors(validation.diagnostics) or validation.package.model is None:
+        raise CompilerError([d for d in validation.diagnostics if d.severity == "error"])
+    return build_plan(validation.package.model, validation.package.source.positions), validation
+
+
+def preview(directory: Path | str, scenario: str | None = None) -> list[ReplayResult]:
+    """Replay a package's scenarios (or the one named) through its compiled plan."""
+    plan, validation = compile_package(directory)
+    scenarios = validation.package.scenarios
+    if scenario is not None:
+        scenarios = [s for s in scenarios if s.name == scenario]
+        if not scenarios:
+            names = ", ".join(s.name for s in validation.package.scenarios) or "none"
+            raise LookupError(f"no scenario '{scenario}' in {directory} (scenarios: {names})")
+    return [replay(plan, scenario_input(s)) for s in scenarios if s.model is not None]

@@ -1,0 +1,173 @@
+"""The `plan` command: a thin layer over `compiler.api`.
+
+Exit codes: 0 clean, 1 errors found (or warnings with --strict), 2 usage error, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from compiler import api
+from compiler.diagnostics import CompilerError, Diagnostic, has_errors, sorted_diagnostics
+from compiler.report.diagnostics_formats import FORMATS as DIAGNOSTIC_FORMATS
+
+EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PACKAGES = click.argument(
+    "packages", nargs=-1, type=click.Path(path_type=Path, file_okay=False)
+)
+
+
+def guarded(command: F) -> F:
+    """Turn an unexpected exception into exit 3 with a short request for a bug report."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except CompilerError as exc:
+            _print_diagnostics(exc.diagnostics, "text", err=True)
+            sys.exit(EXIT_FOUND)
+        except Exception as exc:  # the last line of defence: never a bare traceback
+            click.echo(
+                f"plan: internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in plan-compiler; please report it with the command you ran "
+                "(set PLAN_DEBUG=1 for the traceback).",
+                err=True,
+            )
+            if _debug():
+                traceback.print_exc()
+            sys.exit(EXIT_INTERNAL)
+
+    return run  # type: ignore[return-value]
+
+
+def _debug() -> bool:
+    import os
+
+    return bool(os.environ.get("PLAN_DEBUG"))
+
+
+def _print_diagnostics(diagnostics: list[Diagnostic], fmt: str, err: bool = False) -> None:
+    click.echo(DIAGNOSTIC_FORMATS[fmt](sorted_diagnostics(diagnostics)), nl=False, err=err)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="plan-compiler")
+def main() -> None:
+    """Pricing as code: validate, compile and replay a price book kept as YAML."""
+
+
+@main.command()
+@PACKAGES
+@click.option("--format", "fmt", type=click.Choice(list(DIAGNOSTIC_FORMATS)), default="text",
+              show_default=True)
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@guarded
+def validate(packages: tuple[Path, ...], fmt: str, strict: bool) -> None:
+    """Check packages and their scenarios (default: every package under ./packages)."""
+    diagnostics: list[Diagnostic] = []
+    for directory in api.package_dirs(packages):
+        diagnostics.extend(api.validate(directory).diagnostics)
+    _print_diagnostics(diagnostics, fmt)
+    sys.exit(EXIT_FOUND if has_errors(diagnostics, strict) else EXIT_OK)
+
+
+@main.command(name="compile")
+@click.argument("package", type=click.Path(path_type=Path, file_okay=False))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the plan here instead of stdout.")
+@guarded
+def compile_command(package: Path, output: Path | None) -> None:
+    """Compile a package into its rating plan (deterministic JSON)."""
+    from compiler.plan.serialize import plan_document
+
+    plan, _ = api.compile_package(package)
+    document = plan_document(plan)
+    if output is None:
+        click.echo(document, nl=False)
+    else:
+        output.write_text(document, encoding="utf-8")
+        click.echo(f"wrote {output} ({plan.plan_hash})", err=True)
+
+
+PREVIEW_FORMATS = ("text", "json", "markdown")
+
+
+@main.command()
+@click.argument("package", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--scenario", help="Replay only this scenario (default: all of the package's).")
+@click.option("--format", "fmt", type=click.Choice(PREVIEW_FORMATS), default="text",
+              show_default=True)
+@guarded
+def preview(package: Path, scenario: str | None, fmt: str) -> None:
+    """Replay a package's scenarios and print their invoices."""
+    from compiler.report.invoice_json import invoice_document, to_json
+    from compiler.report.invoice_markdown import to_markdown
+    from compiler.report.invoice_text import to_text
+
+    try:
+        results = api.preview(package, scenario)
+    except LookupError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if fmt == "json":
+        import json
+
+        if len(results) == 1:
+            click.echo(to_json(results[0]), nl=False)
+        else:
+            documents = [invoice_document(r) for r in results]
+            click.echo(json.dumps(documents, indent=2, ensure_ascii=False))
+        return
+    render = to_markdown if fmt == "markdown" else to_text
+    click.echo("\n".join(render(r) for r in results), nl=False)
+
+
+@main.command()
+@click.argument("package", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid",
+              show_default=True)
+@guarded
+def graph(package: Path, fmt: str) -> None:
+    """Print the package's dependency graph."""
+    from compiler.checks.graph import build_graph, to_dot, to_mermaid
+
+    validation = api.validate(package)
+    if validation.package.model is None:
+        _print_diagnostics(validation.diagnostics, "text", err=True)
+        sys.exit(EXIT_FOUND)
+    rendered = build_graph(validation.package)
+    click.echo((to_dot if fmt == "dot" else to_mermaid)(rendered), nl=False)
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Fail if schemas/ differs from the models.")
+@click.option("--dir", "directory", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("schemas"), show_default=True)
+@guarded
+def schema(check: bool, directory: Path) -> None:
+    """Write (or check) the JSON Schemas of every file kind."""
+    from compiler import schemas
+
+    if check:
+        stale = schemas.stale(directory)
+        for name in stale:
+            click.echo(f"{directory / name}: out of date; run `plan schema`")
+        sys.exit(EXIT_FOUND if stale else EXIT_OK)
+    for path in schemas.write(directory):
+        click.echo(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The rating engine: events to aggregates, aggregates to priced lines and invoices."""

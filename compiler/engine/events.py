@@ -1,0 +1,129 @@
+"""Usage events from JSON Lines files (`.gz` too): parsed exactly, validated, with reasons.
+
+A JSON number is read as its decimal text (`json` with `parse_float=Decimal`), never through a
+binary float, and properties are kept as the strings an SQL metric sees: numbers as their plain
+decimal text, booleans as `true`/`false`, nested values as compact JSON; a JSON `null` property
+is the same as an absent one. Blank lines are not events and are not counted.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+MAX_TRANSACTION_ID = 128
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    transaction_id: str
+    customer_id: str
+    event_type: str
+    timestamp: datetime
+    properties: dict[str, str]
+    file: str
+    line: int
+
+    def content(self) -> tuple[str, str, datetime, tuple[tuple[str, str], ...]]:
+        """What two events with one transaction ID must share to be the same event."""
+        return (self.customer_id, self.event_type, self.timestamp,
+                tuple(sorted(self.properties.items())))
+
+
+@dataclass(frozen=True)
+class Rejection:
+    file: str
+    line: int
+    reason: str
+    transaction_id: str | None = None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def property_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def parse_timestamp(text: str) -> datetime:
+    if "T" not in text.upper() and " " not in text:
+        raise ValueError("timestamp must be an RFC 3339 date-time, e.g. 2026-11-03T10:00:00Z")
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError("timestamp needs a time zone offset (Z for UTC)")
+    return moment.astimezone(UTC)
+
+
+def parse_event(text: str, seq: int, file: str, line: int) -> Event | Rejection:
+    """One line of JSON into an Event, or a Rejection that says why not."""
+    try:
+        raw = json.loads(text, parse_float=Decimal, parse_int=Decimal, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        return Rejection(file, line, f"invalid JSON: {str(exc).split(':')[0]}")
+    if not isinstance(raw, dict):
+        return Rejection(file, line, "an event is a JSON object")
+    txid = raw.get("transaction_id")
+    txid_text = txid if isinstance(txid, str) else None
+
+    def reject(reason: str) -> Rejection:
+        return Rejection(file, line, reason, txid_text)
+
+    if not isinstance(txid, str) or not 1 <= len(txid) <= MAX_TRANSACTION_ID:
+        return reject(f"transaction_id must be a string of 1 to {MAX_TRANSACTION_ID} characters")
+    for name in ("customer_id", "event_type", "timestamp"):
+        value = raw.get(name)
+        if not isinstance(value, str) or not value:
+            return reject(f"{name} is required and must be a non-empty string")
+    try:
+        timestamp = parse_timestamp(raw["timestamp"])
+    except ValueError as exc:
+        return reject(f"invalid timestamp {raw['timestamp']!r}: {exc}")
+    properties = raw.get("properties", {})
+    if properties is None:
+        properties = {}
+    if not isinstance(properties, dict):
+        return reject("properties must be a JSON object")
+    texts = {k: t for k, v in properties.items() if (t := property_text(v)) is not None}
+    return Event(seq, txid, raw["customer_id"], raw["event_type"], timestamp, texts, file, line)
+
+
+def _open_text(path: Path) -> Any:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
+    return path.open("r", encoding="utf-8", errors="replace")
+
+
+def read_events(files: list[tuple[Path, str]]) -> Iterator[Event | Rejection]:
+    """Events of the files in the order given, lines in file order; (path, shown name) pairs."""
+    seq = 0
+    for path, shown in files:
+        try:
+            handle = _open_text(path)
+        except OSError as exc:
+            yield Rejection(shown, 0, f"cannot open events file: {exc.strerror}")
+            continue
+        with handle:
+            try:
+                for number, text in enumerate(handle, start=1):
+                    if not text.strip():
+                        continue
+                    seq += 1
+                    yield parse_event(text, seq, shown, number)
+            except (OSError, EOFError) as exc:
+                yield Rejection(shown, 0, f"events file is unreadable: {exc}")

@@ -1,0 +1,219 @@
+"""Metering: billable metrics as SQL, built as sqlglot expressions and run on DuckDB.
+
+User text (property names, values, event types) only ever enters a query as a quoted literal
+built by sqlglot, never pasted into SQL text. Property values are strings in a
+`MAP(VARCHAR, VARCHAR)`; a value counts as a number when its whole text is a plain decimal
+with at most 29 integer and 9 fractional digits, and is then cast to DECIMAL(38, 9) exactly.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from compiler.plan.ir import MetricPlan, ProductPlan
+
+NUMBER_PATTERN = r"[+-]?[0-9]{1,29}([.][0-9]{0,9})?"
+QUANTITY_TYPE = "DECIMAL(38, 9)"
+DIALECT = "duckdb"
+
+
+def string(value: str) -> exp.Literal:
+    return exp.Literal.string(value)
+
+
+def prop(name: str, table: str | None = None) -> exp.Expression:
+    """`properties['name']`: the property's text, NULL when absent."""
+    return exp.Bracket(this=exp.column("properties", table=table), expressions=[string(name)])
+
+
+def is_number(value: exp.Expression) -> exp.Expression:
+    return exp.func("regexp_full_match", value, string(NUMBER_PATTERN))
+
+
+def number(value: exp.Expression) -> exp.Expression:
+    """The value as an exact decimal, NULL when it is not a number."""
+    return exp.Case(ifs=[exp.If(this=is_number(value), true=exp.cast(value, QUANTITY_TYPE))])
+
+
+def match(metric: MetricPlan, table: str | None = None) -> exp.Expression:
+    """The condition an event meets to be measured by a (non-SQL) metric."""
+    conditions: list[exp.Expression] = [
+        exp.column("event_type", table=table).isin(*[string(t) for t in metric.event_types])
+    ]
+    for f in metric.filters:
+        value = prop(f.property, table)
+        if f.in_ is not None:
+            conditions.append(value.isin(*[string(v) for v in f.in_]))
+        if f.not_in is not None:
+            conditions.append(
+                exp.or_(value.is_(exp.null()), exp.not_(value.isin(*[string(v) for v in f.not_in])))
+            )
+        if f.exists is not None:
+            absent = value.is_(exp.null())
+            conditions.append(exp.not_(absent) if f.exists else absent)
+    return exp.and_(*conditions)
+
+
+def aggregate(metric: MetricPlan, table: str | None = None) -> exp.Expression:
+    if metric.aggregate == "count":
+        return exp.Count(this=exp.Star())
+    assert metric.property is not None
+    value = prop(metric.property, table)
+    if metric.aggregate == "sum":
+        return exp.Sum(this=number(value))
+    if metric.aggregate == "max":
+        return exp.Max(this=number(value))
+    if metric.aggregate == "unique":
+        return exp.Count(this=exp.Distinct(expressions=[value]))
+    # latest: the value of the event with the greatest timestamp, ties to the later one read
+    order = exp.func("row", exp.column("timestamp", table=table), exp.column("seq", table=table))
+    return exp.Filter(
+        this=exp.func("arg_max", number(value), order),
+        expression=exp.Where(this=exp.not_(number(value).is_(exp.null()))),
+    )
+
+
+def pricing_alias(i: int) -> str:
+    return f"pricing_{i}"
+
+
+def presentation_alias(i: int) -> str:
+    return f"presentation_{i}"
+
+
+def usage_query(product: ProductPlan, metric: MetricPlan) -> str:
+    """Aggregate one usage product per contract, period, segment and pricing group values;
+    with presentation keys, also per presentation values (GROUPING SETS)."""
+    base = [
+        exp.column("contract_id", table="s"),
+        exp.column("period_start", table="s"),
+        exp.column("segment_start", table="s"),
+    ]
+    pricing = [prop(k, "e") for k in product.pricing_group_keys]
+    presentation = [prop(k, "e") for k in product.presentation_group_keys]
+    selected: list[exp.Expression] = [*base]
+    selected += [p.as_(pricing_alias(i)) for i, p in enumerate(pricing)]
+    selected += [p.as_(presentation_alias(i)) for i, p in enumerate(presentation)]
+    selected.append(aggregate(metric, "e").as_("value"))
+    selected.append(exp.Count(this=exp.Star()).as_("events"))
+    detail = exp.Literal.number(0)
+    if presentation:
+        detail = exp.Sub(
+            this=exp.Literal.number(1),
+            expression=exp.func("grouping", presentation_alias_column(0)),
+        )
+    selected.append(detail.as_("detail"))
+    join_on = exp.and_(
+        exp.column("product_id", table="s").eq(string(product.id)),
+        exp.column("contract_id", table="s").eq(exp.column("contract_id", table="e")),
+        exp.column("timestamp", table="e") >= exp.column("segment_start", table="s"),
+        exp.column("timestamp", table="e") < exp.column("segment_end", table="s"),
+    )
+    query = (
+        exp.select(*selected)
+        .from_(exp.to_table("events").as_("e"))
+        .join(exp.to_table("segments").as_("s"), on=join_on)
+        .where(match(metric, "e"))
+    )
+    keys = [*base, *[exp.column(pricing_alias(i)) for i in range(len(pricing))]]
+    if presentation:
+        detailed = [*keys, *[presentation_alias_column(i) for i in range(len(presentation))]]
+        query = query.group_by(
+            exp.GroupingSets(expressions=[exp.Tuple(expressions=keys),
+                                          exp.Tuple(expressions=detailed)])
+        )
+    else:
+        query = query.group_by(*keys)
+    return query.sql(dialect=DIALECT)
+
+
+def presentation_alias_column(i: int) -> exp.Column:
+    return exp.column(presentation_alias(i))
+
+
+def problems_query(metric: MetricPlan, examples: int) -> str | None:
+    """Events a sum/max/latest metric matched whose property is missing or not a number."""
+    if metric.kind != "simple" or metric.aggregate not in ("sum", "max", "latest"):
+        return None
+    assert metric.property is not None
+    value = prop(metric.property)
+    problem = exp.Case(
+        ifs=[exp.If(this=value.is_(exp.null()), true=string("missing"))],
+        default=string("non_numeric"),
+    )
+    sample = exp.Bracket(
+        this=exp.func(
+            "list",
+            exp.Order(this=exp.column("transaction_id"),
+                      expressions=[exp.Ordered(this=exp.column("seq"))]),
+        ),
+        expressions=[exp.Slice(this=exp.Literal.number(1), expression=exp.Literal.number(examples))],
+    )
+    query = (
+        exp.select(problem.as_("problem"), exp.Count(this=exp.Star()).as_("events"),
+                   sample.as_("examples"))
+        .from_("events")
+        .where(exp.and_(match(metric), exp.not_(exp.func("coalesce", is_number(value),
+                                                          exp.false()))))
+        .group_by(exp.column("problem"))
+    )
+    return query.sql(dialect=DIALECT)
+
+
+def classification_query(
+    metrics: list[MetricPlan], products: list[tuple[ProductPlan, MetricPlan]], examples: int
+) -> str:
+    """One accounting bucket per replayed event: rated, unpriced or unmetered.
+
+    `rated`: some usage product measured it in a priced group (table `priced`); `unpriced`:
+    some metric measured it but no priced product took it; `unmetered`: no metric did.
+    """
+    matched: exp.Expression = exp.false()
+    simple = [m for m in metrics if m.kind == "simple"]
+    if simple:
+        matched = exp.or_(*[exp.paren(match(m, "e")) for m in simple])
+    rated_parts = []
+    for product, metric in products:
+        key = exp.Array(expressions=[prop(k, "e") for k in product.pricing_group_keys])
+        on = exp.and_(
+            exp.column("product_id", table="p").eq(string(product.id)),
+            exp.column("contract_id", table="p").eq(exp.column("contract_id", table="e")),
+            exp.column("timestamp", table="e") >= exp.column("segment_start", table="p"),
+            exp.column("timestamp", table="e") < exp.column("segment_end", table="p"),
+            exp.NullSafeEQ(this=key, expression=exp.column("group_values", table="p")),
+        )
+        rated_parts.append(
+            exp.select(exp.column("seq", table="e"))
+            .from_(exp.to_table("events").as_("e"))
+            .join(exp.to_table("priced").as_("p"), on=on)
+            .where(match(metric, "e"))
+        )
+    rated: exp.Expression = exp.select(exp.Null().as_("seq")).where(exp.false())
+    if rated_parts:
+        rated = rated_parts[0]
+        for part in rated_parts[1:]:
+            rated = exp.union(rated, part, distinct=True)
+    bucket = exp.Case(
+        ifs=[
+            exp.If(this=exp.column("seq", table="e").isin(query=rated), true=string("rated")),
+            exp.If(this=matched, true=string("unpriced")),
+        ],
+        default=string("unmetered"),
+    )
+    inner = exp.select(exp.column("seq", table="e"), exp.column("transaction_id", table="e"),
+                       bucket.as_("bucket")).from_(exp.to_table("events").as_("e"))
+    sample = exp.Bracket(
+        this=exp.func(
+            "list",
+            exp.Order(this=exp.column("transaction_id"),
+                      expressions=[exp.Ordered(this=exp.column("seq"))]),
+        ),
+        expressions=[exp.Slice(this=exp.Literal.number(1), expression=exp.Literal.number(examples))],
+    )
+    query = (
+        exp.select(exp.column("bucket"), exp.Count(this=exp.Star()).as_("events"),
+                   sample.as_("examples"))
+        .from_(inner.subquery("classified"))
+        .group_by(exp.column("bucket"))
+    )
+    return query.sql(dialect=DIALECT)

@@ -1,0 +1,1 @@
+"""Renderers: diagnostics (text, json, github, sarif), invoices (text, json, markdown, html)."""

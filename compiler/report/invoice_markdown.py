@@ -1,0 +1,36 @@
+"""Invoices as Markdown, for a pull-request comment."""
+
+from __future__ import annotations
+
+from compiler.engine.invoice import ReplayResult
+from compiler.report.invoice_text import _line_rows
+from compiler.report.labels import BUCKET_LABELS, day
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(result: ReplayResult) -> str:
+    out = [f"## Scenario `{result.scenario}`", ""]
+    for invoice in result.invoices:
+        out.append(
+            f"### {invoice.customer_id} · {invoice.contract_id} · "
+            f"{day(invoice.period.starting_at)} to {day(invoice.period.ending_before)} "
+            f"({invoice.status}) — total **{invoice.total} {invoice.currency}**"
+        )
+        out += ["", "| Line | Quantity | Unit price | Amount |", "|---|---:|---:|---:|"]
+        for line in invoice.line_items:
+            for row in _line_rows(line):
+                out.append("| " + " | ".join(_cell(c) for c in row) + " |")
+        out.append(f"| **Subtotal** | | | {invoice.subtotal} |")
+        if invoice.applied:
+            out.append(f"| **Applied** | | | {invoice.applied} |")
+        out.append(f"| **Total** | | | **{invoice.total}** |")
+        out.append("")
+    accounting = result.accounting
+    out += ["### Events", "", "| Bucket | Events |", "|---|---:|"]
+    for bucket, label in BUCKET_LABELS.items():
+        out.append(f"| {label} | {getattr(accounting, bucket)} |")
+    out.append(f"| **read** | **{accounting.read}** |")
+    return "\n".join(out) + "\n"
