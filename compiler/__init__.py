@@ -7,5 +7,6 @@
 """
 
 from compiler.api import compile_package, package_dirs, preview, replay, validate
+from compiler.diagnostics import CompilerError
 
-__all__ = ["compile_package", "package_dirs", "preview", "replay", "validate"]
+__all__ = ["CompilerError", "compile_package", "package_dirs", "preview", "replay", "validate"]

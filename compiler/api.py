@@ -36,7 +36,7 @@ def compile_package(directory: Path | str) -> tuple[RatingPlan, Validation]:
     validation = validate(Path(directory))
     if has_errors(validation.diagnostics) or validation.package.model is None:
         raise CompilerError([d for d in validation.diagnostics if d.severity == "error"])
-    return build_plan(validation.package.model, validation.package.source.positions), validation
+    return build_plan(validation.package.model), validation
 
 
 def preview(directory: Path | str, scenario: str | None = None) -> list[ReplayResult]:

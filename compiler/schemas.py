@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
-
 from pydantic import BaseModel
 
-from compiler.model import CustomersFile, Package, Scenario
+from compiler.model import CustomersFile, Package, PackageInfo, Scenario
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -27,7 +25,7 @@ def _file_kinds() -> dict[str, type[BaseModel]]:
 class _PackageFile(Package):
     """One file of a package: any of the sections, all optional (the merge needs `package`)."""
 
-    package: Any = None  # type: ignore[assignment]
+    package: PackageInfo | None = None  # type: ignore[assignment]
 
 
 def generate() -> dict[str, str]:
@@ -36,9 +34,6 @@ def generate() -> dict[str, str]:
     for kind, model in _file_kinds().items():
         schema = model.model_json_schema(by_alias=True, mode="validation")
         if kind == "package":
-            schema["properties"]["package"] = Package.model_json_schema(by_alias=True)[
-                "properties"
-            ]["package"]
             schema["title"] = "Pricing package file"
         schema = {"$schema": SCHEMA_DIALECT, "$id": f"{kind}.schema.json", **schema}
         out[f"{kind}.schema.json"] = json.dumps(schema, indent=2, sort_keys=True) + "\n"

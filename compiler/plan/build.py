@@ -35,14 +35,10 @@ from compiler.plan.ir import (
     WindowPlan,
 )
 from compiler.plan.serialize import with_hash
-from compiler.source.package_source import SourceMap
 
 
-def build_plan(package: Package, positions: SourceMap | None = None) -> RatingPlan:
+def build_plan(package: Package) -> RatingPlan:
     """Resolve a package that passed validation into its rating plan (hash included)."""
-
-    def source(*path: str) -> str:
-        return str(positions.key(path)) if positions else ".".join(path)
 
     plan = RatingPlan(
         package=PackagePlan(
@@ -51,7 +47,7 @@ def build_plan(package: Package, positions: SourceMap | None = None) -> RatingPl
             rounding=package.package.rounding,
         ),
         metrics={
-            mid: _metric(mid, m, source("metrics", mid)) for mid, m in sorted(package.metrics.items())
+            mid: _metric(mid, m) for mid, m in sorted(package.metrics.items())
         },
         products={
             pid: _product(pid, p, package.products) for pid, p in sorted(package.products.items())
@@ -70,7 +66,7 @@ def _texts(values: Iterable[PropertyValue] | None) -> tuple[str, ...] | None:
     return None if values is None else tuple(property_text(v) for v in values)
 
 
-def _metric(mid: str, metric: Metric, source: str) -> MetricPlan:
+def _metric(mid: str, metric: Metric) -> MetricPlan:
     return MetricPlan(
         id=mid,
         name=metric.name,
@@ -86,7 +82,6 @@ def _metric(mid: str, metric: Metric, source: str) -> MetricPlan:
         ),
         group_keys=tuple(metric.group_keys),
         sql=metric.sql,
-        source=source,
     )
 
 
@@ -243,7 +238,7 @@ def terms_plan(
                 id=c.id, name=c.name, product=c.product, amount=c.amount,
                 access=_window(c.access) if c.access else None, recurring=c.recurring,
                 applies_to=select_products(c.applies_to, products, usage_like),
-                priority=c.priority,
+                priority=c.priority, unit=c.unit,
             )
             for c in terms.credits
         ),

@@ -40,7 +40,6 @@ class MetricPlan(Frozen):
     filters: tuple[FilterPlan, ...] = ()
     group_keys: tuple[str, ...] = ()
     sql: str | None = None
-    source: str
 
 
 class ConversionPlan(Frozen):
@@ -154,6 +153,7 @@ class CreditPlan(Frozen):
     recurring: Literal["monthly", "quarterly", "annual"] | None = None
     applies_to: tuple[str, ...]
     priority: int | None = None
+    unit: str | None = None
 
 
 class ScheduledChargePlan(Frozen):

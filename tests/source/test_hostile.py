@@ -1,0 +1,136 @@
+"""Hostile packages (SPEC 6): each ends in a diagnostic and exit 1, and nothing is executed.
+
+How long they take and how much memory they use is measured by bench/hostile.py, not here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from compiler.cli import main
+from compiler.validation import validate
+from tests.support import write_package
+
+VALID = {
+    "package.yaml": "package: {name: hostile}\n",
+    "metrics.yaml": """
+        metrics:
+          calls: {name: Calls, event_type: call, aggregate: count}
+        """,
+    "products.yaml": """
+        products:
+          calls: {name: Calls, type: usage, metric: calls}
+        """,
+    "rate_cards.yaml": """
+        rate_cards:
+          list:
+            name: List
+            currency: USD
+            rates:
+              calls: [{price: 1}]
+        """,
+    "contract_templates.yaml": """
+        contract_templates:
+          payg: {name: Pay as you go, rate_card: list}
+        """,
+}
+
+
+def codes(directory: Path) -> list[tuple[str, str, int, int]]:
+    return [(d.code, Path(d.span.file).name, d.span.line, d.span.column)
+            for d in validate(directory).diagnostics]
+
+
+def run_cli(directory: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["validate", str(directory)])
+    return result.exit_code, result.output
+
+
+def test_python_object_tag_is_rejected_and_never_built(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    write_package(tmp_path / "pkg", {**VALID, "evil.yaml": (
+        "metrics:\n"
+        f"  evil: !!python/object/apply:os.system ['touch {marker}']\n")})
+    assert codes(tmp_path / "pkg") == [("E0004", "evil.yaml", 2, 9)]
+    assert not marker.exists()
+    code, output = run_cli(tmp_path / "pkg")
+    assert code == 1 and "E0004" in output and "Traceback" not in output
+
+
+def test_local_tags_are_rejected_too(tmp_path: Path) -> None:
+    write_package(tmp_path, {**VALID, "evil.yaml": "products: !custom {}\n"})
+    assert codes(tmp_path) == [("E0004", "evil.yaml", 1, 11)]
+
+
+def test_alias_bomb_is_bounded(tmp_path: Path) -> None:
+    # nine levels of ten aliases each would expand to 10^9 nodes
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for level in range(1, 10):
+        refs = ", ".join([f"*a{level - 1}"] * 10)
+        lines.append(f"a{level}: &a{level} [{refs}]")
+    write_package(tmp_path, {**VALID, "bomb.yaml": "\n".join(lines) + "\n"})
+    (found,) = codes(tmp_path)
+    assert found[:2] == ("E0006", "bomb.yaml")
+    code, _ = run_cli(tmp_path)
+    assert code == 1
+
+
+def test_huge_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    write_package(tmp_path, VALID)
+    with (tmp_path / "huge.yaml").open("w") as out:
+        out.write("metrics:\n")
+        chunk = "# " + "x" * 1022 + "\n"
+        for _ in range(50 * 1024):  # 50 MiB of comments
+            out.write(chunk)
+    assert codes(tmp_path) == [("E0003", "huge.yaml", 1, 1)]
+
+
+def test_deep_nesting_is_refused_before_composing(tmp_path: Path) -> None:
+    depth = 10_000
+    write_package(tmp_path, {**VALID, "deep.yaml": "x: " + "[" * depth + "]" * depth + "\n"})
+    (found,) = codes(tmp_path)
+    assert found[:2] == ("E0005", "deep.yaml")
+    code, output = run_cli(tmp_path)
+    assert code == 1 and "Traceback" not in output
+
+
+def test_deep_block_nesting_is_refused(tmp_path: Path) -> None:
+    text = "".join(f"{' ' * i}k{i}:\n" for i in range(200)) + " " * 200 + "v: 1\n"
+    write_package(tmp_path, {**VALID, "deep.yaml": text})
+    (found,) = codes(tmp_path)
+    assert found[:2] == ("E0005", "deep.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "line", "column"),
+    [
+        ("metrics: {a: 1\n", "E0001", 2, 1),          # unclosed flow mapping
+        ("a: 1\na: 2\n", "E0002", 2, 1),             # duplicate key
+        ("--- {}\n--- {}\n", "E0009", 2, 5),           # two documents
+        ("? [a, b]\n: 1\n", "E0010", 1, 3),            # complex key
+        ("- a\n- b\n", "E0007", 1, 1),                 # not a mapping
+        ("\udcff", "E0008", 1, 1),                     # not UTF-8 (written as bytes below)
+    ],
+)
+def test_source_errors_carry_positions(
+    tmp_path: Path, text: str, code: str, line: int, column: int
+) -> None:
+    write_package(tmp_path, VALID)
+    path = tmp_path / "broken.yaml"
+    if code == "E0008":
+        path.write_bytes(b"metrics: \xff\n")
+    else:
+        path.write_text(text)
+    assert (code, "broken.yaml", line, column) in codes(tmp_path)
+
+
+def test_decimals_keep_every_digit_of_their_yaml_text(tmp_path: Path) -> None:
+    rates = VALID["rate_cards.yaml"].replace("price: 1", "price: 0.33333333333333333333")
+    write_package(tmp_path, {**VALID, "rate_cards.yaml": rates})
+    model = validate(tmp_path).package.model
+    assert model is not None
+    price = model.rate_cards["list"].rates["calls"][0].price
+    assert str(price) == "0.33333333333333333333"

@@ -1,0 +1,131 @@
+"""The `plan` command as a user runs it: exit codes, formats, nothing but the format on stdout."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from compiler.cli import main
+from tests.support import PACKAGES, REPO, write_package
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+BROKEN = {
+    "package.yaml": "package: {name: broken}\n",
+    "metrics.yaml": "metrics:\n  calls: {name: Calls, event_type: call, aggregate: count}\n",
+    "products.yaml": "products:\n  calls: {name: Calls, type: usage, metric: callz}\n",
+}
+
+
+def test_validate_the_example_packages_is_clean() -> None:
+    code, output = run("validate", str(PACKAGES))
+    assert code == 0, output
+    assert output.strip().endswith("0 error(s), 0 warning(s)")
+
+
+def test_validate_reports_file_line_column_and_exits_1(tmp_path: Path) -> None:
+    write_package(tmp_path, BROKEN)
+    code, output = run("validate", str(tmp_path))
+    assert code == 1
+    # products.yaml line 2: "  calls: {name: Calls, type: usage, metric: callz}", "callz" starts at col 45
+    assert f"{tmp_path}/products.yaml:2:45: error[E0201]:" in output
+    assert "did you mean 'calls'?" in output
+
+
+def test_validate_json_and_sarif_are_pure_json(tmp_path: Path) -> None:
+    write_package(tmp_path, BROKEN)
+    code, output = run("validate", "--format", "json", str(tmp_path))
+    assert code == 1
+    diagnostics = json.loads(output)["diagnostics"]
+    assert any(d["code"] == "E0201" and d["line"] == 2 for d in diagnostics)
+    code, output = run("validate", "--format", "sarif", str(tmp_path))
+    sarif = json.loads(output)
+    assert sarif["version"] == "2.1.0"
+    result = next(r for r in sarif["runs"][0]["results"] if r["ruleId"] == "E0201")
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
+
+
+def test_validate_github_annotations_escape_and_keep_the_full_report(tmp_path: Path) -> None:
+    write_package(tmp_path, BROKEN)
+    code, output = run("validate", "--format", "github", str(tmp_path))
+    assert code == 1
+    annotation = next(line for line in output.splitlines() if line.startswith("::error "))
+    assert ",line=2,col=45,title=E0201::" in annotation
+    assert "error[E0201]" in output  # the text report follows the annotations
+
+
+def test_strict_fails_on_warnings(tmp_path: Path) -> None:
+    write_package(tmp_path, {
+        "package.yaml": "package: {name: lonely}\n",
+        "metrics.yaml": "metrics:\n  calls: {name: Calls, event_type: call, aggregate: count}\n",
+    })
+    assert run("validate", str(tmp_path))[0] == 0
+    code, output = run("validate", "--strict", str(tmp_path))
+    assert code == 1 and "warning[W0601]" in output
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run("validate", "--format", "xml")[0] == 2
+    assert run("preview", str(PACKAGES / "ai-platform"), "--scenario", "nope")[0] == 2
+    assert run("no-such-command")[0] == 2
+
+
+def test_preview_json_is_the_golden_document() -> None:
+    code, output = run("preview", str(PACKAGES / "ai-platform"), "--scenario", "november",
+                       "--format", "json")
+    assert code == 0
+    assert output == (REPO / "golden/ai-platform/november.json").read_text()
+
+
+def test_preview_text_and_markdown_show_the_totals() -> None:
+    golden = json.loads((REPO / "golden/ai-platform/november.json").read_text())
+    totals = [i["total"] for i in golden["invoices"]]
+    for fmt in ("text", "markdown"):
+        code, output = run("preview", str(PACKAGES / "ai-platform"), "--scenario", "november",
+                           "--format", fmt)
+        assert code == 0
+        for total in totals:
+            assert total in output
+
+
+def test_compile_writes_a_plan_file(tmp_path: Path) -> None:
+    target = tmp_path / "plan.json"
+    code, _ = run("compile", str(PACKAGES / "gpu-cloud"), "-o", str(target))
+    assert code == 0
+    assert json.loads(target.read_text())["plan_hash"].startswith("sha256:")
+
+
+def test_compile_of_a_broken_package_exits_1(tmp_path: Path) -> None:
+    write_package(tmp_path, BROKEN)
+    assert run("compile", str(tmp_path))[0] == 1
+
+
+def test_internal_errors_exit_3_without_a_traceback(monkeypatch: object) -> None:
+    import compiler.api
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(compiler.api, "validate", boom)  # type: ignore[attr-defined]
+    code, output = run("validate", str(PACKAGES / "ai-platform"))
+    assert code == 3
+    assert "internal error" in output and "Traceback" not in output
+
+
+def test_graph_prints_mermaid_and_dot() -> None:
+    code, output = run("graph", str(PACKAGES / "ai-platform"))
+    assert code == 0 and output.startswith("flowchart")
+    code, output = run("graph", str(PACKAGES / "ai-platform"), "--format", "dot")
+    assert code == 0 and output.startswith("digraph")
+
+
+def test_schemas_are_up_to_date() -> None:
+    """schemas/ is generated from the models; run `plan schema` after changing a model."""
+    code, output = run("schema", "--check", "--dir", str(REPO / "schemas"))
+    assert code == 0, output
