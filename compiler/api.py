@@ -15,15 +15,20 @@ from compiler.validation import Validation, validate
 __all__ = ["ReplayInput", "compile_package", "package_dirs", "preview", "replay", "validate"]
 
 
-def package_dirs(paths: list[Path] | tuple[Path, ...], default_root: Path = Path("packages")) -> list[Path]:
+def package_dirs(
+    paths: list[Path] | tuple[Path, ...], default_root: Path = Path("packages")
+) -> list[Path]:
     """Packages named by paths: a package directory, or a directory of packages (`packages/`);
     no paths means every package under ./packages."""
     roots = list(paths) or [default_root]
     found: list[Path] = []
     for root in roots:
         if root.is_dir() and not any(root.glob("*.yaml")) and not any(root.glob("*.yml")):
-            children = sorted(p for p in root.iterdir()
-                              if p.is_dir() and (any(p.glob("*.yaml")) or any(p.glob("*.yml"))))
+            children = sorted(
+                p
+                for p in root.iterdir()
+                if p.is_dir() and (any(p.glob("*.yaml")) or any(p.glob("*.yml")))
+            )
             if children:
                 found.extend(children)
                 continue

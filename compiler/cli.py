@@ -22,9 +22,7 @@ EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-PACKAGES = click.argument(
-    "packages", nargs=-1, type=click.Path(path_type=Path, file_okay=False)
-)
+PACKAGES = click.argument("packages", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
 
 
 def guarded(command: F) -> F:
@@ -71,8 +69,13 @@ def main() -> None:
 
 @main.command()
 @PACKAGES
-@click.option("--format", "fmt", type=click.Choice(list(DIAGNOSTIC_FORMATS)), default="text",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(DIAGNOSTIC_FORMATS)),
+    default="text",
+    show_default=True,
+)
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @guarded
 def validate(packages: tuple[Path, ...], fmt: str, strict: bool) -> None:
@@ -86,8 +89,12 @@ def validate(packages: tuple[Path, ...], fmt: str, strict: bool) -> None:
 
 @main.command(name="compile")
 @click.argument("package", type=click.Path(path_type=Path, file_okay=False))
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the plan here instead of stdout.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the plan here instead of stdout.",
+)
 @guarded
 def compile_command(package: Path, output: Path | None) -> None:
     """Compile a package into its rating plan (deterministic JSON)."""
@@ -108,8 +115,9 @@ PREVIEW_FORMATS = ("text", "json", "markdown")
 @main.command()
 @click.argument("package", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--scenario", help="Replay only this scenario (default: all of the package's).")
-@click.option("--format", "fmt", type=click.Choice(PREVIEW_FORMATS), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(PREVIEW_FORMATS), default="text", show_default=True
+)
 @guarded
 def preview(package: Path, scenario: str | None, fmt: str) -> None:
     """Replay a package's scenarios and print their invoices."""
@@ -136,8 +144,9 @@ def preview(package: Path, scenario: str | None, fmt: str) -> None:
 
 @main.command()
 @click.argument("package", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True
+)
 @guarded
 def graph(package: Path, fmt: str) -> None:
     """Print the package's dependency graph."""
@@ -153,8 +162,13 @@ def graph(package: Path, fmt: str) -> None:
 
 @main.command()
 @click.option("--check", is_flag=True, help="Fail if schemas/ differs from the models.")
-@click.option("--dir", "directory", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("schemas"), show_default=True)
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("schemas"),
+    show_default=True,
+)
 @guarded
 def schema(check: bool, directory: Path) -> None:
     """Write (or check) the JSON Schemas of every file kind."""

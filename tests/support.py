@@ -5,7 +5,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-
 REPO = Path(__file__).resolve().parent.parent
 PACKAGES = REPO / "packages"
 

@@ -33,7 +33,8 @@ def test_validate_reports_file_line_column_and_exits_1(tmp_path: Path) -> None:
     write_package(tmp_path, BROKEN)
     code, output = run("validate", str(tmp_path))
     assert code == 1
-    # products.yaml line 2: "  calls: {name: Calls, type: usage, metric: callz}", "callz" starts at col 45
+    # products.yaml line 2 is "  calls: {name: Calls, type: usage, metric: callz}";
+    # "callz" starts at column 45
     assert f"{tmp_path}/products.yaml:2:45: error[E0201]:" in output
     assert "did you mean 'calls'?" in output
 
@@ -61,10 +62,15 @@ def test_validate_github_annotations_escape_and_keep_the_full_report(tmp_path: P
 
 
 def test_strict_fails_on_warnings(tmp_path: Path) -> None:
-    write_package(tmp_path, {
-        "package.yaml": "package: {name: lonely}\n",
-        "metrics.yaml": "metrics:\n  calls: {name: Calls, event_type: call, aggregate: count}\n",
-    })
+    write_package(
+        tmp_path,
+        {
+            "package.yaml": "package: {name: lonely}\n",
+            "metrics.yaml": (
+                "metrics:\n  calls: {name: Calls, event_type: call, aggregate: count}\n"
+            ),
+        },
+    )
     assert run("validate", str(tmp_path))[0] == 0
     code, output = run("validate", "--strict", str(tmp_path))
     assert code == 1 and "warning[W0601]" in output
@@ -77,8 +83,9 @@ def test_usage_errors_exit_2() -> None:
 
 
 def test_preview_json_is_the_golden_document() -> None:
-    code, output = run("preview", str(PACKAGES / "ai-platform"), "--scenario", "november",
-                       "--format", "json")
+    code, output = run(
+        "preview", str(PACKAGES / "ai-platform"), "--scenario", "november", "--format", "json"
+    )
     assert code == 0
     assert output == (REPO / "golden/ai-platform/november.json").read_text()
 
@@ -87,8 +94,9 @@ def test_preview_text_and_markdown_show_the_totals() -> None:
     golden = json.loads((REPO / "golden/ai-platform/november.json").read_text())
     totals = [i["total"] for i in golden["invoices"]]
     for fmt in ("text", "markdown"):
-        code, output = run("preview", str(PACKAGES / "ai-platform"), "--scenario", "november",
-                           "--format", fmt)
+        code, output = run(
+            "preview", str(PACKAGES / "ai-platform"), "--scenario", "november", "--format", fmt
+        )
         assert code == 0
         for total in totals:
             assert total in output

@@ -20,15 +20,16 @@ from syrupy.extensions.json import JSONSnapshotExtension
 import compiler
 from compiler.engine.invoice import ReplayResult
 from compiler.report.invoice_json import to_json
-
 from tests.support import PACKAGES, REPO
 
 GOLDEN = REPO / "golden"
 
 SCENARIOS = sorted(
     (package.name, scenario.name)
-    for package in PACKAGES.iterdir() if package.is_dir()
-    for scenario in (package / "scenarios").glob("*") if (scenario / "scenario.yaml").is_file()
+    for package in PACKAGES.iterdir()
+    if package.is_dir()
+    for scenario in (package / "scenarios").glob("*")
+    if (scenario / "scenario.yaml").is_file()
 )
 
 
@@ -84,17 +85,24 @@ def test_no_orphaned_golden_files() -> None:
 
 def invoice(result: ReplayResult, customer: str, start: str) -> dict[str, Any]:
     document = json.loads(to_json(result))
-    (found,) = [i for i in document["invoices"]
-                if i["customer_id"] == customer and i["period"]["starting_at"].startswith(start)]
+    (found,) = [
+        i
+        for i in document["invoices"]
+        if i["customer_id"] == customer and i["period"]["starting_at"].startswith(start)
+    ]
     return found
 
 
 def usage_amounts(inv: dict[str, Any]) -> dict[tuple[str, str | None, str], tuple[str, str]]:
     """(product, model, segment start day) → (quantity, amount) of the usage lines."""
     return {
-        (line["product_id"], line["pricing_group_values"].get("model_name"),
-         line["starting_at"][:10]): (line["quantity"], line["amount"])
-        for line in inv["line_items"] if line["type"] == "usage"
+        (
+            line["product_id"],
+            line["pricing_group_values"].get("model_name"),
+            line["starting_at"][:10],
+        ): (line["quantity"], line["amount"])
+        for line in inv["line_items"]
+        if line["type"] == "usage"
     }
 
 
@@ -117,8 +125,11 @@ def reference_token_sums(
             continue
         seen.add(event["transaction_id"])
         moment = event["timestamp"].replace("+01:00", "")  # the one offset event, see below
-        if (event["customer_id"] not in customer_ids or event["event_type"] != "llm_request"
-                or "is_test" in event["properties"]):
+        if (
+            event["customer_id"] not in customer_ids
+            or event["event_type"] != "llm_request"
+            or "is_test" in event["properties"]
+        ):
             continue
         if event["timestamp"].endswith("+01:00"):
             moment = "2026-11-30T23:30:00Z"  # 2026-12-01T00:30:00+01:00 in UTC
@@ -138,17 +149,24 @@ def test_ai_platform_november_pixelforge_by_hand() -> None:
     """PixelForge is on self-serve: list prices, no terms, so its invoice is its usage."""
     result = result_of("ai-platform", "november")
     sums = reference_token_sums(
-        PACKAGES / "ai-platform/scenarios/november/events.jsonl", {"pixelforge", "pixelforge-app"},
-        "2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z", split="2026-11-15T00:00:00Z",
+        PACKAGES / "ai-platform/scenarios/november/events.jsonl",
+        {"pixelforge", "pixelforge-app"},
+        "2026-11-01T00:00:00Z",
+        "2026-12-01T00:00:00Z",
+        split="2026-11-15T00:00:00Z",
     )
     # Token counts from the events (both halves of the month where no price changed).
-    large_in = sums[("input_tokens", "kestrel-large", False)] + sums[
-        ("input_tokens", "kestrel-large", True)]
+    large_in = (
+        sums[("input_tokens", "kestrel-large", False)]
+        + sums[("input_tokens", "kestrel-large", True)]
+    )
     assert large_in == 7_611_586
     assert sums[("input_tokens", "kestrel-medium", False)] == 573_227
     assert sums[("input_tokens", "kestrel-medium", True)] == 456_277
-    large_out = sums[("output_tokens", "kestrel-large", False)] + sums[
-        ("output_tokens", "kestrel-large", True)]
+    large_out = (
+        sums[("output_tokens", "kestrel-large", False)]
+        + sums[("output_tokens", "kestrel-large", True)]
+    )
     assert large_out == 1_152_402
 
     inv = invoice(result, "pixelforge", "2026-11-01")
@@ -183,14 +201,21 @@ def test_ai_platform_november_accounting_by_hand() -> None:
     # one northwind event on 10-29 precedes its contract; one at 12-01T00:00Z is past the period;
     # file_upload (1) + is_test (3) + code_interpreter calls (35) match no metric; the
     # kestrel-vision-preview request has no rate.
-    assert (accounting.invalid, accounting.duplicate, accounting.unknown_customer,
-            accounting.outside_contract, accounting.outside_period, accounting.unmetered,
-            accounting.unpriced) == (1, 3, 1, 1, 1, 39, 1)
+    assert (
+        accounting.invalid,
+        accounting.duplicate,
+        accounting.unknown_customer,
+        accounting.outside_contract,
+        accounting.outside_period,
+        accounting.unmetered,
+        accounting.unpriced,
+    ) == (1, 3, 1, 1, 1, 39, 1)
     assert accounting.read == 1777
     # 1777 - (1 + 3 + 1 + 1 + 1 + 39 + 1) = 1730
     assert accounting.rated == 1730
     assert [c.transaction_id for c in accounting.conflicts] == [
-        "e6c189f8-0c5b-40ab-bbf4-6245963f9304"]
+        "e6c189f8-0c5b-40ab-bbf4-6245963f9304"
+    ]
     problems = accounting.metric_problems["input_tokens"]
     assert problems["non_numeric"].examples == ["edge-non-numeric-input"]
     assert problems["missing"].examples == ["edge-missing-input-tokens"]

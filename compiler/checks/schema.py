@@ -15,7 +15,9 @@ M = TypeVar("M", bound=BaseModel)
 _MAX_PER_FILE = 200
 
 
-def validate_model(model: type[M], data: Any, positions: SourceMap) -> tuple[M | None, list[Diagnostic]]:
+def validate_model(
+    model: type[M], data: Any, positions: SourceMap
+) -> tuple[M | None, list[Diagnostic]]:
     """Validate `data`; on failure return one diagnostic per problem (E0101-E0103, E0105)."""
     try:
         return model.model_validate(data), []
@@ -39,14 +41,16 @@ def _diagnostic(model: type[BaseModel], err: Any, positions: SourceMap) -> Diagn
         name = str(loc[-1])
         parent = ".".join(str(p) for p in loc[:-1]) or "the file"
         return error(
-            "E0103", f"required key '{name}' is missing in {parent}", positions.locate(loc[:-1], at_key=True)
+            "E0103",
+            f"required key '{name}' is missing in {parent}",
+            positions.locate(loc[:-1], at_key=True),
         )
     # A bad mapping key (an ID) shows up with `[key]` in its loc.
     if loc and loc[-1] == "[key]":
         return error(
             "E0105",
             f"invalid ID '{err['input']}'",
-            positions.locate(loc[:-1] + (err["input"],), at_key=True),
+            positions.locate((*loc[:-1], err["input"]), at_key=True),
             "IDs are lowercase letters, digits, '_' and '-', starting with a letter, at most 63",
         )
     if kind == "string_pattern_mismatch" and "pattern" in err.get("ctx", {}):
@@ -58,7 +62,9 @@ def _diagnostic(model: type[BaseModel], err: Any, positions: SourceMap) -> Diagn
         )
     message = err["msg"]
     value = err.get("input")
-    shown = f" (got {value!r})" if isinstance(value, str | int | bool) and len(repr(value)) < 60 else ""
+    shown = (
+        f" (got {value!r})" if isinstance(value, str | int | bool) and len(repr(value)) < 60 else ""
+    )
     return error("E0101", f"{where}: {message}{shown}", positions.locate(loc))
 
 

@@ -119,8 +119,9 @@ def usage_query(product: ProductPlan, metric: MetricPlan) -> str:
     if presentation:
         detailed = [*keys, *[presentation_alias_column(i) for i in range(len(presentation))]]
         query = query.group_by(
-            exp.GroupingSets(expressions=[exp.Tuple(expressions=keys),
-                                          exp.Tuple(expressions=detailed)])
+            exp.GroupingSets(
+                expressions=[exp.Tuple(expressions=keys), exp.Tuple(expressions=detailed)]
+            )
         )
     else:
         query = query.group_by(*keys)
@@ -144,17 +145,22 @@ def problems_query(metric: MetricPlan, examples: int) -> str | None:
     sample = exp.Bracket(
         this=exp.func(
             "list",
-            exp.Order(this=exp.column("transaction_id"),
-                      expressions=[exp.Ordered(this=exp.column("seq"))]),
+            exp.Order(
+                this=exp.column("transaction_id"), expressions=[exp.Ordered(this=exp.column("seq"))]
+            ),
         ),
-        expressions=[exp.Slice(this=exp.Literal.number(1), expression=exp.Literal.number(examples))],
+        expressions=[
+            exp.Slice(this=exp.Literal.number(1), expression=exp.Literal.number(examples))
+        ],
     )
     query = (
-        exp.select(problem.as_("problem"), exp.Count(this=exp.Star()).as_("events"),
-                   sample.as_("examples"))
+        exp.select(
+            problem.as_("problem"), exp.Count(this=exp.Star()).as_("events"), sample.as_("examples")
+        )
         .from_("events")
-        .where(exp.and_(match(metric), exp.not_(exp.func("coalesce", is_number(value),
-                                                          exp.false()))))
+        .where(
+            exp.and_(match(metric), exp.not_(exp.func("coalesce", is_number(value), exp.false())))
+        )
         .group_by(exp.column("problem"))
     )
     return query.sql(dialect=DIALECT)
@@ -200,19 +206,24 @@ def classification_query(
         ],
         default=string("unmetered"),
     )
-    inner = exp.select(exp.column("seq", table="e"), exp.column("transaction_id", table="e"),
-                       bucket.as_("bucket")).from_(exp.to_table("events").as_("e"))
+    inner = exp.select(
+        exp.column("seq", table="e"), exp.column("transaction_id", table="e"), bucket.as_("bucket")
+    ).from_(exp.to_table("events").as_("e"))
     sample = exp.Bracket(
         this=exp.func(
             "list",
-            exp.Order(this=exp.column("transaction_id"),
-                      expressions=[exp.Ordered(this=exp.column("seq"))]),
+            exp.Order(
+                this=exp.column("transaction_id"), expressions=[exp.Ordered(this=exp.column("seq"))]
+            ),
         ),
-        expressions=[exp.Slice(this=exp.Literal.number(1), expression=exp.Literal.number(examples))],
+        expressions=[
+            exp.Slice(this=exp.Literal.number(1), expression=exp.Literal.number(examples))
+        ],
     )
     query = (
-        exp.select(exp.column("bucket"), exp.Count(this=exp.Star()).as_("events"),
-                   sample.as_("examples"))
+        exp.select(
+            exp.column("bucket"), exp.Count(this=exp.Star()).as_("events"), sample.as_("examples")
+        )
         .from_(inner.subquery("classified"))
         .group_by(exp.column("bucket"))
     )

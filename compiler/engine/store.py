@@ -42,8 +42,12 @@ def _iso(moment: datetime) -> str:
 class EventStore:
     def __init__(self, memory_limit: str = "2GB"):
         self.connection = duckdb.connect(
-            config={"memory_limit": memory_limit, "threads": 2,
-                    "autoinstall_known_extensions": False, "autoload_known_extensions": False}
+            config={
+                "memory_limit": memory_limit,
+                "threads": 2,
+                "autoinstall_known_extensions": False,
+                "autoload_known_extensions": False,
+            }
         )
 
     def close(self) -> None:
@@ -65,12 +69,21 @@ class EventStore:
             with path.open("w", encoding="utf-8") as out:
                 for event, contract_id, period_start in attributed:
                     count += 1
-                    out.write(json.dumps({
-                        "seq": event.seq, "transaction_id": event.transaction_id,
-                        "customer_id": event.customer_id, "contract_id": contract_id,
-                        "period_start": _iso(period_start), "event_type": event.event_type,
-                        "timestamp": _iso(event.timestamp), "properties": event.properties,
-                    }, separators=(",", ":")))
+                    out.write(
+                        json.dumps(
+                            {
+                                "seq": event.seq,
+                                "transaction_id": event.transaction_id,
+                                "customer_id": event.customer_id,
+                                "contract_id": contract_id,
+                                "period_start": _iso(period_start),
+                                "event_type": event.event_type,
+                                "timestamp": _iso(event.timestamp),
+                                "properties": event.properties,
+                            },
+                            separators=(",", ":"),
+                        )
+                    )
                     out.write("\n")
             if count:
                 self.connection.execute(
@@ -82,7 +95,9 @@ class EventStore:
         self.connection.execute("SET lock_configuration = true")
         return count
 
-    def create_segments(self, rows: Sequence[tuple[str, str, datetime, datetime, datetime]]) -> None:
+    def create_segments(
+        self, rows: Sequence[tuple[str, str, datetime, datetime, datetime]]
+    ) -> None:
         """(product, contract, period start, segment start, segment end) rows."""
         self.connection.execute(
             "CREATE OR REPLACE TABLE segments (product_id VARCHAR, contract_id VARCHAR, "

@@ -75,6 +75,7 @@ class Credit(Strict):
     recurring: BillingFrequency | None = None
     applies_to: ProductSelector | None = None
     priority: int | None = None
+    unit: Id | None = None  # a custom pricing unit: the amount is in it, drawn by lines in it
 
 
 class ScheduledCharge(Strict):

@@ -46,9 +46,7 @@ def build_plan(package: Package) -> RatingPlan:
             description=package.package.description,
             rounding=package.package.rounding,
         ),
-        metrics={
-            mid: _metric(mid, m) for mid, m in sorted(package.metrics.items())
-        },
+        metrics={mid: _metric(mid, m) for mid, m in sorted(package.metrics.items())},
         products={
             pid: _product(pid, p, package.products) for pid, p in sorted(package.products.items())
         },
@@ -75,9 +73,7 @@ def _metric(mid: str, metric: Metric) -> MetricPlan:
         aggregate=metric.aggregate,
         property=metric.property,
         filters=tuple(
-            FilterPlan(
-                property=name, in_=_texts(f.in_), not_in=_texts(f.not_in), exists=f.exists
-            )
+            FilterPlan(property=name, in_=_texts(f.in_), not_in=_texts(f.not_in), exists=f.exists)
             for name, f in sorted(metric.filters.items())
         ),
         group_keys=tuple(metric.group_keys),
@@ -192,20 +188,25 @@ def terms_plan(
     origin: Literal["template", "contract"] = "template",
 ) -> TermsPlan:
     """Resolve contract terms (a template's, or a customer contract's own additions)."""
-    usage_like = [p for p, prod in products.items() if prod.type in ("usage", "subscription",
-                                                                       "composite")]
+    usage_like = [
+        p for p, prod in products.items() if prod.type in ("usage", "subscription", "composite")
+    ]
     overrides = []
     for index, o in enumerate(terms.overrides):
         kind = (
-            "multiplier" if o.multiplier is not None
-            else "price" if o.price is not None
-            else "tiers" if o.tiers
+            "multiplier"
+            if o.multiplier is not None
+            else "price"
+            if o.price is not None
+            else "tiers"
+            if o.tiers
             else "entitled"
         )
         overrides.append(
             OverridePlan(
-                products=select_products(ProductSelector(products=o.products, tags=o.tags),
-                                         products, ()),
+                products=select_products(
+                    ProductSelector(products=o.products, tags=o.tags), products, ()
+                ),
                 pricing_group_values=_group_values(o.pricing_group_values),
                 kind=kind,
                 multiplier=o.multiplier,
@@ -214,8 +215,12 @@ def terms_plan(
                 tier_mode=o.tier_mode or "graduated",
                 entitled=o.entitled,
                 priority=o.priority,
-                window=WindowPlan(starting_month=o.starting_month, months=o.months,
-                                  starting_at=o.starting_at, ending_before=o.ending_before),
+                window=WindowPlan(
+                    starting_month=o.starting_month,
+                    months=o.months,
+                    starting_at=o.starting_at,
+                    ending_before=o.ending_before,
+                ),
                 origin=origin,
                 index=index,
             )
@@ -225,7 +230,11 @@ def terms_plan(
         overrides=tuple(overrides),
         commits=tuple(
             CommitPlan(
-                id=c.id, name=c.name, type=c.type, product=c.product, amount=c.amount,
+                id=c.id,
+                name=c.name,
+                type=c.type,
+                product=c.product,
+                amount=c.amount,
                 access=_window(c.access),
                 invoice=tuple(InvoiceEntryPlan(**e.model_dump()) for e in c.invoice),
                 applies_to=select_products(c.applies_to, products, usage_like),
@@ -235,19 +244,27 @@ def terms_plan(
         ),
         credits=tuple(
             CreditPlan(
-                id=c.id, name=c.name, product=c.product, amount=c.amount,
-                access=_window(c.access) if c.access else None, recurring=c.recurring,
+                id=c.id,
+                name=c.name,
+                product=c.product,
+                amount=c.amount,
+                access=_window(c.access) if c.access else None,
+                recurring=c.recurring,
                 applies_to=select_products(c.applies_to, products, usage_like),
-                priority=c.priority, unit=c.unit,
+                priority=c.priority,
+                unit=c.unit,
             )
             for c in terms.credits
         ),
-        scheduled_charges=tuple(ScheduledChargePlan(**s.model_dump())
-                                for s in terms.scheduled_charges),
+        scheduled_charges=tuple(
+            ScheduledChargePlan(**s.model_dump()) for s in terms.scheduled_charges
+        ),
     )
 
 
-def _template(tid: str, template: ContractTemplate, products: Mapping[str, Product]) -> TemplatePlan:
+def _template(
+    tid: str, template: ContractTemplate, products: Mapping[str, Product]
+) -> TemplatePlan:
     terms = terms_plan(template, products)
     return TemplatePlan(
         id=tid,

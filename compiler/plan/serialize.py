@@ -14,7 +14,9 @@ from compiler.plan.ir import RatingPlan
 def canonical_json(model: BaseModel) -> str:
     """Deterministic compact JSON: the same model always gives the same bytes."""
     return json.dumps(
-        model.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"),
+        model.model_dump(mode="json", by_alias=True),
+        sort_keys=True,
+        separators=(",", ":"),
         ensure_ascii=False,
     )
 

@@ -30,39 +30,71 @@ def _line_rows(line: LineItem) -> list[tuple[str, str, str, str]]:
         label += f"  {day(line.starting_at)}–{day(line.ending_before)}"
         if line.override:
             label += f"  [{line.override}]"
-        rows = [(label, str(line.quantity), "" if line.unit_price is None else str(line.unit_price),
-                 money(line.amount, line.unit))]
+        rows = [
+            (
+                label,
+                str(line.quantity),
+                "" if line.unit_price is None else str(line.unit_price),
+                money(line.amount, line.unit),
+            )
+        ]
         for tier in line.tiers or []:
             flat = f" + flat {tier.flat}" if tier.flat else ""
-            rows.append((f"    tier {tier.tier}{flat}", str(tier.quantity), str(tier.unit_price),
-                         str(tier.amount)))
+            rows.append(
+                (
+                    f"    tier {tier.tier}{flat}",
+                    str(tier.quantity),
+                    str(tier.unit_price),
+                    str(tier.amount),
+                )
+            )
         for sub in line.presentation or []:
-            rows.append((f"    {describe_values(sub.group_values).strip(' ()')}",
-                         str(sub.quantity), "", str(sub.amount)))
+            rows.append(
+                (
+                    f"    {describe_values(sub.group_values).strip(' ()')}",
+                    str(sub.quantity),
+                    "",
+                    str(sub.amount),
+                )
+            )
         return rows
     if isinstance(line, SubscriptionLine):
         prorated = f" × {line.proration:.4f}" if line.proration != 1 else ""
-        return [(f"{line.name}  {day(line.starting_at)}–{day(line.ending_before)}{prorated}",
-                 str(line.quantity), str(line.unit_price), money(line.amount, line.unit))]
+        return [
+            (
+                f"{line.name}  {day(line.starting_at)}–{day(line.ending_before)}{prorated}",
+                str(line.quantity),
+                str(line.unit_price),
+                money(line.amount, line.unit),
+            )
+        ]
     if isinstance(line, CompositeLine):
         minimum = f", minimum {line.minimum}" if line.minimum is not None else ""
-        return [(f"{line.name} ({line.percentage} of {line.base}{minimum})", "", "",
-                 str(line.amount))]
+        return [
+            (f"{line.name} ({line.percentage} of {line.base}{minimum})", "", "", str(line.amount))
+        ]
     if isinstance(line, FixedLine):
         return [(f"{line.name} ({line.type.replace('_', ' ')})", "", "", str(line.amount))]
     if isinstance(line, AppliedLine):
         note = " (shown, still billed)" if line.commit_type == "postpaid" else ""
-        return [(f"{line.type.replace('_', ' ')}: {line.name} '{line.commit_id}'{note}", "", "",
-                 str(line.amount))]
+        return [
+            (
+                f"{line.type.replace('_', ' ')}: {line.name} '{line.commit_id}'{note}",
+                "",
+                "",
+                str(line.amount),
+            )
+        ]
     assert isinstance(line, ConversionLine)
-    return [(f"conversion of {line.quantity} {line.unit} at {line.rate}", "", "",
-             str(line.amount))]
+    return [(f"conversion of {line.quantity} {line.unit} at {line.rate}", "", "", str(line.amount))]
 
 
 def invoice_table(invoice: Invoice) -> Table:
-    title = (f"{invoice.customer_id} · {invoice.contract_id} · "
-             f"{day(invoice.period.starting_at)} to {day(invoice.period.ending_before)} · "
-             f"{invoice.status} · {invoice.currency}")
+    title = (
+        f"{invoice.customer_id} · {invoice.contract_id} · "
+        f"{day(invoice.period.starting_at)} to {day(invoice.period.ending_before)} · "
+        f"{invoice.status} · {invoice.currency}"
+    )
     table = Table(title=title, title_justify="left", show_footer=True, expand=False)
     table.add_column("Line", footer="Total")
     table.add_column("Quantity", justify="right")
@@ -76,8 +108,9 @@ def invoice_table(invoice: Invoice) -> Table:
     if invoice.applied != Decimal(0):
         table.add_row("Commits and credits applied", "", "", str(invoice.applied))
     for balance in invoice.balances:
-        table.add_row(f"  balance '{balance.id}': {balance.opening} → {balance.closing}", "", "",
-                      "")
+        table.add_row(
+            f"  balance '{balance.id}': {balance.opening} → {balance.closing}", "", "", ""
+        )
     return table
 
 
@@ -105,14 +138,20 @@ def to_text(result: ReplayResult, width: int = 110) -> str:
     accounting = result.accounting
     for metric, problems in accounting.metric_problems.items():
         for problem, found in problems.items():
-            console.print(f"metric {metric}: {found.events} event(s) with {problem.replace('_', '-')} "
-                          f"property, e.g. {', '.join(found.examples)}")
+            console.print(
+                f"metric {metric}: {found.events} event(s) with {problem.replace('_', '-')} "
+                f"property, e.g. {', '.join(found.examples)}"
+            )
     for conflict in accounting.conflicts:
-        console.print(f"conflicting duplicate {conflict.transaction_id}: kept {conflict.kept}, "
-                      f"dropped {conflict.duplicate}")
+        console.print(
+            f"conflicting duplicate {conflict.transaction_id}: kept {conflict.kept}, "
+            f"dropped {conflict.duplicate}"
+        )
     for rejected in accounting.rejected:
         console.print(f"rejected {rejected.file}:{rejected.line}: {rejected.reason}")
     for item in accounting.unpriced_usage:
-        console.print(f"unpriced {item.product_id}{describe_values(item.pricing_group_values)} "
-                      f"for {item.contract_id}: {item.quantity} ({item.reason})")
+        console.print(
+            f"unpriced {item.product_id}{describe_values(item.pricing_group_values)} "
+            f"for {item.contract_id}: {item.quantity} ({item.reason})"
+        )
     return buffer.getvalue()

@@ -86,9 +86,7 @@ class PackageSource:
 
 
 def package_files(directory: Path) -> list[Path]:
-    return sorted(
-        p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
-    )
+    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
 def read_package(directory: Path, limits: Limits = DEFAULT_LIMITS) -> PackageSource:
@@ -110,7 +108,9 @@ def read_package(directory: Path, limits: Limits = DEFAULT_LIMITS) -> PackageSou
             continue
         if not isinstance(document.data, dict):
             diagnostics.append(
-                error("E0007", "a package file is a mapping of sections", document.positions[()].value)
+                error(
+                    "E0007", "a package file is a mapping of sections", document.positions[()].value
+                )
             )
             continue
         diagnostics.extend(_merge(data, document.data, document.positions, positions, file))
@@ -124,8 +124,15 @@ def read_package(directory: Path, limits: Limits = DEFAULT_LIMITS) -> PackageSou
             )
         )
     scenarios = read_scenarios(directory, limits) if directory.is_dir() else []
-    return PackageSource(directory, directory.name, [display_path(p) for p in files], data,
-                         positions, scenarios, diagnostics)
+    return PackageSource(
+        directory,
+        directory.name,
+        [display_path(p) for p in files],
+        data,
+        positions,
+        scenarios,
+        diagnostics,
+    )
 
 
 def _merge(
@@ -144,9 +151,12 @@ def _merge(
         if section == "package" or not isinstance(content, dict):
             if section in data:
                 diagnostics.append(
-                    error("E0104", f"section `{section}` is defined twice",
-                          spans.key or spans.value,
-                          f"first defined at {positions.key((section,))}")
+                    error(
+                        "E0104",
+                        f"section `{section}` is defined twice",
+                        spans.key or spans.value,
+                        f"first defined at {positions.key((section,))}",
+                    )
                 )
                 continue
             data[section] = content

@@ -26,8 +26,7 @@ YamlPath = tuple[str | int, ...]
 
 _CORE = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {
-    f"{_CORE}{name}"
-    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+    f"{_CORE}{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
 }
 
 
@@ -67,9 +66,9 @@ def _span(file: str, node_or_event: Any) -> Span:
     return Span(file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
 
-def read_yaml(path: Path, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[
-    YamlDocument | None, list[Diagnostic]
-]:
+def read_yaml(
+    path: Path, file: str, limits: Limits = DEFAULT_LIMITS
+) -> tuple[YamlDocument | None, list[Diagnostic]]:
     """Read one YAML file; `file` is the name diagnostics show for it."""
     try:
         size = path.stat().st_size
@@ -91,9 +90,9 @@ def read_yaml(path: Path, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[
     return parse_yaml(text, file, limits)
 
 
-def parse_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[
-    YamlDocument | None, list[Diagnostic]
-]:
+def parse_yaml(
+    text: str, file: str, limits: Limits = DEFAULT_LIMITS
+) -> tuple[YamlDocument | None, list[Diagnostic]]:
     yaml = YAML(typ="rt", pure=True)
     try:
         _scan_events(yaml, text, file, limits)
@@ -112,7 +111,9 @@ def parse_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[
         return YamlDocument(None, {}), []
     if len(documents) > 1:
         return None, [
-            error("E0009", "a file holds one YAML document, found several", _span(file, documents[1]))
+            error(
+                "E0009", "a file holds one YAML document, found several", _span(file, documents[1])
+            )
         ]
     walker = _Walker(file, limits)
     try:

@@ -75,17 +75,26 @@ DEFAULT_RATES = """
 """
 
 
-def replay(tmp_path: Path, events: list[dict[str, Any] | str], rates: str = DEFAULT_RATES,
-           rounding: str = "half_up", products: str = PRODUCTS) -> ReplayResult:
+def replay(
+    tmp_path: Path,
+    events: list[dict[str, Any] | str],
+    rates: str = DEFAULT_RATES,
+    rounding: str = "half_up",
+    products: str = PRODUCTS,
+) -> ReplayResult:
     lines = [e if isinstance(e, str) else json.dumps(e) for e in events]
-    write_package(tmp_path, {
-        "package.yaml": f"package: {{name: rules, rounding: {rounding}}}\n",
-        "metrics.yaml": METRICS,
-        "products.yaml": products,
-        "rate_cards.yaml": "rate_cards:\n  list:\n    name: List\n    currency: USD\n"
-                           "    rates:\n" + rates.strip("\n") + "\n",
-        "contract_templates.yaml": "contract_templates:\n  payg: {name: PAYG, rate_card: list}\n",
-        "scenarios/nov/scenario.yaml": """
+    write_package(
+        tmp_path,
+        {
+            "package.yaml": f"package: {{name: rules, rounding: {rounding}}}\n",
+            "metrics.yaml": METRICS,
+            "products.yaml": products,
+            "rate_cards.yaml": "rate_cards:\n  list:\n    name: List\n    currency: USD\n"
+            "    rates:\n" + rates.strip("\n") + "\n",
+            "contract_templates.yaml": (
+                "contract_templates:\n  payg: {name: PAYG, rate_card: list}\n"
+            ),
+            "scenarios/nov/scenario.yaml": """
             scenario:
               period: {starting_at: 2026-11-01, ending_before: 2026-12-01}
               as_of: 2026-12-03T00:00:00Z
@@ -95,8 +104,9 @@ def replay(tmp_path: Path, events: list[dict[str, Any] | str], rates: str = DEFA
                 ingest_aliases: [acme-prod]
                 contracts: [{id: acme-1, template: payg, starting_at: 2026-11-01}]
             """,
-        "scenarios/nov/events.jsonl": "\n".join(lines) + "\n",
-    })
+            "scenarios/nov/events.jsonl": "\n".join(lines) + "\n",
+        },
+    )
     (result,) = compiler.preview(tmp_path)
     return result
 
@@ -104,19 +114,35 @@ def replay(tmp_path: Path, events: list[dict[str, Any] | str], rates: str = DEFA
 _counter = iter(range(1, 1_000_000))
 
 
-def request(tokens: Any = None, model: str = "a", user: str = "u1",
-            at: str = "2026-11-10T12:00:00Z", txid: str | None = None,
-            customer: str = "acme", **extra: Any) -> dict[str, Any]:
+def request(
+    tokens: Any = None,
+    model: str = "a",
+    user: str = "u1",
+    at: str = "2026-11-10T12:00:00Z",
+    txid: str | None = None,
+    customer: str = "acme",
+    **extra: Any,
+) -> dict[str, Any]:
     properties: dict[str, Any] = {"model": model, "user": user, **extra}
     if tokens is not None:
         properties["tokens"] = tokens
-    return {"transaction_id": txid or f"t{next(_counter)}", "customer_id": customer,
-            "event_type": "request", "timestamp": at, "properties": properties}
+    return {
+        "transaction_id": txid or f"t{next(_counter)}",
+        "customer_id": customer,
+        "event_type": "request",
+        "timestamp": at,
+        "properties": properties,
+    }
 
 
 def event(event_type: str, at: str = "2026-11-10T12:00:00Z", **properties: Any) -> dict[str, Any]:
-    return {"transaction_id": f"t{next(_counter)}", "customer_id": "acme",
-            "event_type": event_type, "timestamp": at, "properties": properties}
+    return {
+        "transaction_id": f"t{next(_counter)}",
+        "customer_id": "acme",
+        "event_type": event_type,
+        "timestamp": at,
+        "properties": properties,
+    }
 
 
 def only_invoice(result: ReplayResult) -> Invoice:
@@ -125,8 +151,11 @@ def only_invoice(result: ReplayResult) -> Invoice:
 
 
 def lines(result: ReplayResult, product: str) -> list[UsageLine]:
-    return [line for line in only_invoice(result).line_items
-            if isinstance(line, UsageLine) and line.product_id == product]
+    return [
+        line
+        for line in only_invoice(result).line_items
+        if isinstance(line, UsageLine) and line.product_id == product
+    ]
 
 
 GRADUATED = """
@@ -190,11 +219,15 @@ MID_PERIOD_CHANGE = """
 
 
 def test_rate_change_mid_period_splits_the_line(tmp_path: Path) -> None:
-    result = replay(tmp_path, [
-        request(1_000_000, at="2026-11-10T00:00:00Z"),
-        request(500_000, at="2026-11-15T00:00:00Z"),  # exactly at the change: the new price
-        request(500_000, at="2026-11-30T23:59:59Z"),
-    ], MID_PERIOD_CHANGE)
+    result = replay(
+        tmp_path,
+        [
+            request(1_000_000, at="2026-11-10T00:00:00Z"),
+            request(500_000, at="2026-11-15T00:00:00Z"),  # exactly at the change: the new price
+            request(500_000, at="2026-11-30T23:59:59Z"),
+        ],
+        MID_PERIOD_CHANGE,
+    )
     before, after = lines(result, "tokens")
     # before: 1M × 3.00 = 3.00 over [11-01, 11-15)
     assert (before.ending_before.day, before.quantity, before.amount) == (15, 1, Decimal("3.00"))
@@ -214,8 +247,11 @@ def test_tiers_keep_counting_across_segments_of_a_period(tmp_path: Path) -> None
           starting_at: 2026-11-15
           tiers: [{up_to: 1, price: 20}, {price: 16}]
 """
-    result = replay(tmp_path, [request(800_000, at="2026-11-05T00:00:00Z"),
-                               request(500_000, at="2026-11-20T00:00:00Z")], rates)
+    result = replay(
+        tmp_path,
+        [request(800_000, at="2026-11-05T00:00:00Z"), request(500_000, at="2026-11-20T00:00:00Z")],
+        rates,
+    )
     first, second = lines(result, "tokens")
     # first segment: 0.8 in tier 1 at the old price: 0.8 × 10 = 8.00
     assert first.amount == Decimal("8.00")
@@ -228,12 +264,16 @@ def test_numbers_as_strings_and_exact_json_numbers(tmp_path: Path) -> None:
       tokens:
         - {pricing_group_values: {model: a}, price: 1000000}
 """
-    result = replay(tmp_path, [
-        request("1500"),                                   # a decimal string counts
-        '{"transaction_id": "big", "customer_id": "acme", "event_type": "request", '
-        '"timestamp": "2026-11-10T00:00:00Z", '
-        '"properties": {"model": "a", "user": "u1", "tokens": 12345678901234.565}}',
-    ], rates)
+    result = replay(
+        tmp_path,
+        [
+            request("1500"),  # a decimal string counts
+            '{"transaction_id": "big", "customer_id": "acme", "event_type": "request", '
+            '"timestamp": "2026-11-10T00:00:00Z", '
+            '"properties": {"model": "a", "user": "u1", "tokens": 12345678901234.565}}',
+        ],
+        rates,
+    )
     (line,) = lines(result, "tokens")
     # (1500 + 12,345,678,901,234.565) / 1M = 12,345,678.902734565 units × 1,000,000 per unit
     # = 12,345,678,902,734.565 → 12,345,678,902,734.57 (half_up); a double would give .56
@@ -244,29 +284,37 @@ def test_numbers_as_strings_and_exact_json_numbers(tmp_path: Path) -> None:
 def test_missing_and_non_numeric_properties_count_nothing_and_are_reported(
     tmp_path: Path,
 ) -> None:
-    result = replay(tmp_path, [
-        request(1_000_000),
-        request(txid="no-tokens"),                         # property missing
-        request("lots", txid="word"),                      # not a number
-        request(True, txid="flag"),                        # a boolean is not a number
-    ])
+    result = replay(
+        tmp_path,
+        [
+            request(1_000_000),
+            request(txid="no-tokens"),  # property missing
+            request("lots", txid="word"),  # not a number
+            request(True, txid="flag"),  # a boolean is not a number
+        ],
+    )
     (line,) = lines(result, "tokens")
     # only the 1M counts: 1 × 2 = 2.00
     assert line.amount == Decimal("2.00")
     problems = result.accounting.metric_problems["tokens"]
     assert (problems["missing"].events, problems["missing"].examples) == (1, ["no-tokens"])
     assert (problems["non_numeric"].events, problems["non_numeric"].examples) == (
-        2, ["word", "flag"])
+        2,
+        ["word", "flag"],
+    )
     # still metered and priced by `calls` (count): 4 calls × 0.01 = 0.04
     assert lines(result, "calls")[0].amount == Decimal("0.04")
     assert result.accounting.rated == 4
 
 
 def test_events_at_period_start_are_in_and_at_period_end_are_out(tmp_path: Path) -> None:
-    result = replay(tmp_path, [
-        request(1_000_000, at="2026-11-01T00:00:00Z", txid="at-start"),
-        request(1_000_000, at="2026-12-01T00:00:00Z", txid="at-end"),
-    ])
+    result = replay(
+        tmp_path,
+        [
+            request(1_000_000, at="2026-11-01T00:00:00Z", txid="at-start"),
+            request(1_000_000, at="2026-12-01T00:00:00Z", txid="at-end"),
+        ],
+    )
     # only the start event: 1M × 2 = 2.00
     assert lines(result, "tokens")[0].amount == Decimal("2.00")
     assert result.accounting.outside_period == 1
@@ -274,11 +322,14 @@ def test_events_at_period_start_are_in_and_at_period_end_are_out(tmp_path: Path)
 
 
 def test_conflicting_duplicate_keeps_the_first_and_is_reported(tmp_path: Path) -> None:
-    result = replay(tmp_path, [
-        request(1_000_000, txid="dup"),
-        request(1_000_000, txid="dup"),                    # same content: a plain retry
-        request(9_000_000, txid="dup"),                    # differs: a conflict
-    ])
+    result = replay(
+        tmp_path,
+        [
+            request(1_000_000, txid="dup"),
+            request(1_000_000, txid="dup"),  # same content: a plain retry
+            request(9_000_000, txid="dup"),  # differs: a conflict
+        ],
+    )
     # the first wins: 1M × 2 = 2.00 (never 9M)
     assert lines(result, "tokens")[0].amount == Decimal("2.00")
     assert result.accounting.duplicate == 2
@@ -302,40 +353,60 @@ def test_presentation_sub_lines_split_the_amount_by_largest_remainder(tmp_path: 
       tokens:
         - {pricing_group_values: {model: a}, price: 1}
 """
-    result = replay(tmp_path, [request(1_000_000, user="u1"), request(1_000_000, user="u2"),
-                               request(1_000_000, user="u3")], rates)
+    result = replay(
+        tmp_path,
+        [
+            request(1_000_000, user="u1"),
+            request(1_000_000, user="u2"),
+            request(1_000_000, user="u3"),
+        ],
+        rates,
+    )
     (line,) = lines(result, "tokens")
     # 3M × 1 = 3.00 in all; split 1:1:1 = 1.00 each
     assert [p.amount for p in line.presentation or []] == [Decimal("1.00")] * 3
-    odd = replay(tmp_path / "odd", [request(1, user="u1"), request(1, user="u2"),
-                                    request(1, user="u3")],
-                 "      tokens:\n        - {pricing_group_values: {model: a}, price: 10000}\n")
+    odd = replay(
+        tmp_path / "odd",
+        [request(1, user="u1"), request(1, user="u2"), request(1, user="u3")],
+        "      tokens:\n        - {pricing_group_values: {model: a}, price: 10000}\n",
+    )
     (line,) = lines(odd, "tokens")
     # 3 tokens = 0.000003 units × 10000 = 0.03 → 0.01 each, exactly
     assert [p.amount for p in line.presentation or []] == [Decimal("0.01")] * 3
-    uneven = replay(tmp_path / "uneven", [request(1, user="u1"), request(1, user="u2"),
-                                          request(1, user="u3")],
-                    "      tokens:\n        - {pricing_group_values: {model: a}, price: 3e4}\n"
-                    .replace("3e4", "33334"))
+    uneven = replay(
+        tmp_path / "uneven",
+        [request(1, user="u1"), request(1, user="u2"), request(1, user="u3")],
+        "      tokens:\n        - {pricing_group_values: {model: a}, price: 3e4}\n".replace(
+            "3e4", "33334"
+        ),
+    )
     (line,) = lines(uneven, "tokens")
     # 0.000003 × 33334 = 0.100002 → 0.10; thirds of 0.10 are 0.0333..: 3 cents go 1 each,
     # the leftover cent to the first (ties by order): 0.04, 0.03, 0.03
     assert [p.amount for p in line.presentation or []] == [
-        Decimal("0.04"), Decimal("0.03"), Decimal("0.03")]
+        Decimal("0.04"),
+        Decimal("0.03"),
+        Decimal("0.03"),
+    ]
     assert sum(p.amount for p in line.presentation or []) == line.amount
 
 
 def test_max_unique_and_latest_aggregates(tmp_path: Path) -> None:
-    result = replay(tmp_path, [
-        event("storage", gb=120, at="2026-11-02T00:00:00Z"),
-        event("storage", gb="250.5", at="2026-11-03T00:00:00Z"),
-        event("storage", gb=90, at="2026-11-04T00:00:00Z"),
-        event("login", user="ann"), event("login", user="bob"), event("login", user="ann"),
-        event("seat_count", seats=10, at="2026-11-05T00:00:00Z"),
-        event("seat_count", seats=12, at="2026-11-20T00:00:00Z"),
-        event("seat_count", seats=11, at="2026-11-20T00:00:00Z"),  # same instant, read later
-        event("seat_count", seats=30, at="2026-11-07T00:00:00Z"),
-    ])
+    result = replay(
+        tmp_path,
+        [
+            event("storage", gb=120, at="2026-11-02T00:00:00Z"),
+            event("storage", gb="250.5", at="2026-11-03T00:00:00Z"),
+            event("storage", gb=90, at="2026-11-04T00:00:00Z"),
+            event("login", user="ann"),
+            event("login", user="bob"),
+            event("login", user="ann"),
+            event("seat_count", seats=10, at="2026-11-05T00:00:00Z"),
+            event("seat_count", seats=12, at="2026-11-20T00:00:00Z"),
+            event("seat_count", seats=11, at="2026-11-20T00:00:00Z"),  # same instant, read later
+            event("seat_count", seats=30, at="2026-11-07T00:00:00Z"),
+        ],
+    )
     # max: 250.5 GB × 0.10 = 25.05
     assert lines(result, "peak")[0].amount == Decimal("25.05")
     # unique: ann and bob = 2 × 5 = 10.00
@@ -367,8 +438,13 @@ def test_conversion_then_quantity_rounding(tmp_path: Path) -> None:
 
 
 def test_aliases_route_events_and_unknown_customers_are_counted(tmp_path: Path) -> None:
-    result = replay(tmp_path, [request(1_000_000, customer="acme-prod"),
-                               request(1_000_000, customer="nobody", txid="who")])
+    result = replay(
+        tmp_path,
+        [
+            request(1_000_000, customer="acme-prod"),
+            request(1_000_000, customer="nobody", txid="who"),
+        ],
+    )
     # the alias counts for acme: 1M × 2 = 2.00
     assert lines(result, "tokens")[0].amount == Decimal("2.00")
     assert result.accounting.unknown_customer == 1
@@ -376,15 +452,18 @@ def test_aliases_route_events_and_unknown_customers_are_counted(tmp_path: Path) 
 
 
 def test_malformed_lines_are_rejected_with_a_reason(tmp_path: Path) -> None:
-    result = replay(tmp_path, [
-        "{not json",
-        '{"transaction_id": "", "customer_id": "acme", "event_type": "request", '
-        '"timestamp": "2026-11-10T00:00:00Z"}',
-        '{"transaction_id": "x", "customer_id": "acme", "event_type": "request", '
-        '"timestamp": "2026-11-10"}',
-        '["an", "array"]',
-        request(1_000_000),
-    ])
+    result = replay(
+        tmp_path,
+        [
+            "{not json",
+            '{"transaction_id": "", "customer_id": "acme", "event_type": "request", '
+            '"timestamp": "2026-11-10T00:00:00Z"}',
+            '{"transaction_id": "x", "customer_id": "acme", "event_type": "request", '
+            '"timestamp": "2026-11-10"}',
+            '["an", "array"]',
+            request(1_000_000),
+        ],
+    )
     reasons = [r.reason for r in result.accounting.rejected]
     assert len(reasons) == 4 and result.accounting.invalid == 4
     assert reasons[0].startswith("invalid JSON")

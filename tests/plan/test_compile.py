@@ -31,8 +31,9 @@ def test_the_plan_does_not_depend_on_file_layout(tmp_path: Path) -> None:
     shutil.copytree(source, tmp_path / "split", ignore=shutil.ignore_patterns("scenarios"))
     merged = tmp_path / "merged"
     merged.mkdir()
-    text = "".join((source / f).read_text() + "\n" for f in sorted(
-        p.name for p in source.glob("*.yaml")))
+    text = "".join(
+        (source / f).read_text() + "\n" for f in sorted(p.name for p in source.glob("*.yaml"))
+    )
     (merged / "all.yaml").write_text(text)
     a, _ = compiler.compile_package(tmp_path / "split")
     b, _ = compiler.compile_package(merged)

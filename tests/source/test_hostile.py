@@ -40,8 +40,10 @@ VALID = {
 
 
 def codes(directory: Path) -> list[tuple[str, str, int, int]]:
-    return [(d.code, Path(d.span.file).name, d.span.line, d.span.column)
-            for d in validate(directory).diagnostics]
+    return [
+        (d.code, Path(d.span.file).name, d.span.line, d.span.column)
+        for d in validate(directory).diagnostics
+    ]
 
 
 def run_cli(directory: Path) -> tuple[int, str]:
@@ -51,9 +53,15 @@ def run_cli(directory: Path) -> tuple[int, str]:
 
 def test_python_object_tag_is_rejected_and_never_built(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
-    write_package(tmp_path / "pkg", {**VALID, "evil.yaml": (
-        "metrics:\n"
-        f"  evil: !!python/object/apply:os.system ['touch {marker}']\n")})
+    write_package(
+        tmp_path / "pkg",
+        {
+            **VALID,
+            "evil.yaml": (
+                f"metrics:\n  evil: !!python/object/apply:os.system ['touch {marker}']\n"
+            ),
+        },
+    )
     assert codes(tmp_path / "pkg") == [("E0004", "evil.yaml", 2, 9)]
     assert not marker.exists()
     code, output = run_cli(tmp_path / "pkg")
@@ -107,12 +115,12 @@ def test_deep_block_nesting_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "code", "line", "column"),
     [
-        ("metrics: {a: 1\n", "E0001", 2, 1),          # unclosed flow mapping
-        ("a: 1\na: 2\n", "E0002", 2, 1),             # duplicate key
-        ("--- {}\n--- {}\n", "E0009", 2, 5),           # two documents
-        ("? [a, b]\n: 1\n", "E0010", 1, 3),            # complex key
-        ("- a\n- b\n", "E0007", 1, 1),                 # not a mapping
-        ("\udcff", "E0008", 1, 1),                     # not UTF-8 (written as bytes below)
+        ("metrics: {a: 1\n", "E0001", 2, 1),  # unclosed flow mapping
+        ("a: 1\na: 2\n", "E0002", 2, 1),  # duplicate key
+        ("--- {}\n--- {}\n", "E0009", 2, 5),  # two documents
+        ("? [a, b]\n: 1\n", "E0010", 1, 3),  # complex key
+        ("- a\n- b\n", "E0007", 1, 1),  # not a mapping
+        ("\udcff", "E0008", 1, 1),  # not UTF-8 (written as bytes below)
     ],
 )
 def test_source_errors_carry_positions(
