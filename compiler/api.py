@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from compiler.diagnostics import CompilerError, has_errors
 from compiler.engine.invoice import ReplayResult
+from compiler.engine.periods import Period
 from compiler.engine.replay import ReplayInput, replay
 from compiler.engine.scenario_replay import scenario_input
+from compiler.model.scenario import Customer, CustomersFile
 from compiler.plan.build import build_plan
 from compiler.plan.ir import RatingPlan
 from compiler.validation import Validation, validate
 
-__all__ = ["ReplayInput", "compile_package", "package_dirs", "preview", "replay", "validate"]
+__all__ = [
+    "ReplayInput",
+    "compile_package",
+    "package_dirs",
+    "preview",
+    "replay",
+    "replay_files",
+    "validate",
+]
 
 
 def package_dirs(
@@ -54,3 +65,49 @@ def preview(directory: Path | str, scenario: str | None = None) -> list[ReplayRe
             names = ", ".join(s.name for s in validation.package.scenarios) or "none"
             raise LookupError(f"no scenario '{scenario}' in {directory} (scenarios: {names})")
     return [replay(plan, scenario_input(s)) for s in scenarios if s.model is not None]
+
+
+def load_customers(path: Path) -> dict[str, Customer]:
+    """The `customers:` section of a `plan replay --customers` file, checked like a scenario."""
+    from compiler.checks.schema import validate_model
+    from compiler.diagnostics import Span, display_path
+    from compiler.source.package_source import SourceMap
+    from compiler.source.yaml_reader import read_yaml
+
+    shown = display_path(path)
+    document, diagnostics = read_yaml(path, shown)
+    if document is None or diagnostics:
+        raise CompilerError(diagnostics)
+    positions = SourceMap(Span(shown), document.positions)
+    model, problems = validate_model(CustomersFile, document.data, positions)
+    if model is None:
+        raise CompilerError(problems)
+    return dict(model.customers)
+
+
+def replay_files(
+    directory: Path | str,
+    customers_file: Path,
+    event_files: list[Path],
+    period: Period,
+    as_of: datetime | None = None,
+) -> ReplayResult:
+    """Backtest a package on real usage: `plan replay`."""
+    from compiler.diagnostics import display_path
+
+    plan, _ = compile_package(directory)
+    customers = load_customers(customers_file)
+    unknown = sorted(
+        {c.template for customer in customers.values() for c in customer.contracts}
+        - set(plan.contract_templates)
+    )
+    if unknown:
+        raise LookupError(f"{customers_file}: unknown contract template(s): {', '.join(unknown)}")
+    inputs = ReplayInput(
+        name="replay",
+        customers=customers,
+        event_files=[(p, display_path(p)) for p in event_files],
+        period=period,
+        as_of=as_of or datetime.now(UTC),
+    )
+    return replay(plan, inputs)

@@ -16,6 +16,8 @@ import click
 
 from compiler import api
 from compiler.diagnostics import CompilerError, Diagnostic, has_errors, sorted_diagnostics
+from compiler.engine.invoice import ReplayResult
+from compiler.engine.periods import Period
 from compiler.report.diagnostics_formats import FORMATS as DIAGNOSTIC_FORMATS
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -112,23 +114,12 @@ def compile_command(package: Path, output: Path | None) -> None:
 PREVIEW_FORMATS = ("text", "json", "markdown")
 
 
-@main.command()
-@click.argument("package", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--scenario", help="Replay only this scenario (default: all of the package's).")
-@click.option(
-    "--format", "fmt", type=click.Choice(PREVIEW_FORMATS), default="text", show_default=True
-)
-@guarded
-def preview(package: Path, scenario: str | None, fmt: str) -> None:
-    """Replay a package's scenarios and print their invoices."""
+def _echo_results(results: list[ReplayResult], fmt: str) -> None:
+    """Invoices in the format asked for; a machine format puts nothing else on stdout."""
     from compiler.report.invoice_json import invoice_document, to_json
     from compiler.report.invoice_markdown import to_markdown
     from compiler.report.invoice_text import to_text
 
-    try:
-        results = api.preview(package, scenario)
-    except LookupError as exc:
-        raise click.UsageError(str(exc)) from exc
     if fmt == "json":
         import json
 
@@ -140,6 +131,85 @@ def preview(package: Path, scenario: str | None, fmt: str) -> None:
         return
     render = to_markdown if fmt == "markdown" else to_text
     click.echo("\n".join(render(r) for r in results), nl=False)
+
+
+@main.command()
+@click.argument("package", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--scenario", help="Replay only this scenario (default: all of the package's).")
+@click.option(
+    "--format", "fmt", type=click.Choice(PREVIEW_FORMATS), default="text", show_default=True
+)
+@guarded
+def preview(package: Path, scenario: str | None, fmt: str) -> None:
+    """Replay a package's scenarios and print their invoices."""
+    try:
+        results = api.preview(package, scenario)
+    except LookupError as exc:
+        raise click.UsageError(str(exc)) from exc
+    _echo_results(results, fmt)
+
+
+def _period(text: str) -> Period:
+    from compiler.model.common import parse_instant
+
+    start, sep, end = text.partition("..")
+    try:
+        if not sep:
+            raise ValueError("expected START..END")
+        return Period(parse_instant(start), parse_instant(end))
+    except ValueError as exc:
+        raise click.BadParameter(f"{text!r}: {exc} (e.g. 2026-11-01..2026-12-01)") from exc
+
+
+@main.command(name="replay")
+@click.argument("package", type=click.Path(path_type=Path, file_okay=False))
+@click.argument(
+    "events", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True)
+)
+@click.option(
+    "--customers",
+    "customers_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="YAML file with a `customers:` section, as in a scenario.",
+)
+@click.option(
+    "--period",
+    "period_text",
+    required=True,
+    metavar="START..END",
+    help="The window to invoice, e.g. 2026-11-01..2026-12-01.",
+)
+@click.option(
+    "--as-of", "as_of", metavar="INSTANT", help="Judge draft/finalized at (default: now)."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(PREVIEW_FORMATS), default="text", show_default=True
+)
+@guarded
+def replay_command(
+    package: Path,
+    events: tuple[Path, ...],
+    customers_file: Path,
+    period_text: str,
+    as_of: str | None,
+    fmt: str,
+) -> None:
+    """Replay event files through a package's plan (backtesting at scale)."""
+    from compiler.model.common import parse_instant
+
+    period = _period(period_text)
+    when = None
+    if as_of is not None:
+        try:
+            when = parse_instant(as_of)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--as-of") from exc
+    try:
+        result = api.replay_files(package, customers_file, list(events), period, when)
+    except LookupError as exc:
+        raise click.UsageError(str(exc)) from exc
+    _echo_results([result], fmt)
 
 
 @main.command()

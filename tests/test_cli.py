@@ -137,3 +137,32 @@ def test_schemas_are_up_to_date() -> None:
     """schemas/ is generated from the models; run `plan schema` after changing a model."""
     code, output = run("schema", "--check", "--dir", str(REPO / "schemas"))
     assert code == 0, output
+
+
+def test_replay_gives_the_same_invoices_as_preview(tmp_path: Path) -> None:
+    scenario = PACKAGES / "ai-platform/scenarios/november"
+    text = (scenario / "scenario.yaml").read_text()
+    customers = tmp_path / "customers.yaml"
+    customers.write_text(text[text.index("customers:") : text.index("events:")])
+    code, output = run(
+        "replay", str(PACKAGES / "ai-platform"), str(scenario / "events.jsonl"),
+        "--customers", str(customers), "--period", "2026-11-01..2026-12-01",
+        "--as-of", "2026-12-03T00:00:00Z", "--format", "json",
+    )  # fmt: skip
+    assert code == 0, output
+    replayed = json.loads(output)
+    golden = json.loads((REPO / "golden/ai-platform/november.json").read_text())
+    assert replayed["invoices"] == golden["invoices"]
+    assert replayed["accounting"] == golden["accounting"]
+
+
+def test_replay_usage_errors(tmp_path: Path) -> None:
+    events = PACKAGES / "ai-platform/scenarios/november/events.jsonl"
+    customers = tmp_path / "customers.yaml"
+    customers.write_text("customers:\n  x: {name: X, contracts: [{id: c, template: nope, "
+                         "starting_at: 2026-11-01}]}\n")
+    package = str(PACKAGES / "ai-platform")
+    assert run("replay", package, str(events), "--customers", str(customers),
+               "--period", "2026-11-01")[0] == 2  # fmt: skip
+    assert run("replay", package, str(events), "--customers", str(customers),
+               "--period", "2026-11-01..2026-12-01")[0] == 2  # fmt: skip
