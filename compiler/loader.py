@@ -44,6 +44,8 @@ def load_package(directory: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedPack
     model = None
     if not any(d.code in ("E0011",) for d in diagnostics):
         model, problems = validate_model(Package, source.data, source.positions)
+        if "package" not in source.data:  # already reported at the first file, not the folder
+            problems = [p for p in problems if not p.message.startswith("required key 'package'")]
         diagnostics.extend(problems)
     scenarios = []
     for scenario_source in source.scenarios:

@@ -15,17 +15,26 @@ from compiler.checks.context import CheckContext
 from compiler.diagnostics import Diagnostic, error
 
 
-def _rotated(cycle: list[str]) -> list[str]:
-    """The cycle started at its smallest node, so that each is reported the same way."""
-    start = cycle.index(min(cycle))
-    return cycle[start:] + cycle[:start]
+def _cycles(graph: nx.DiGraph) -> list[list[str]]:
+    """One cycle per tangle (strongly connected component with a cycle), from its first node.
+
+    Enumerating every simple cycle would be exponential: a dozen composites selecting one
+    another through a shared tag have millions of them.
+    """
+    cycles = []
+    for component in nx.strongly_connected_components(graph):
+        start = min(component)
+        if len(component) == 1 and not graph.has_edge(start, start):
+            continue
+        edges = nx.find_cycle(graph.subgraph(component), source=start)
+        cycles.append([source for source, _target in edges])
+    return sorted(cycles)
 
 
 def dependency_cycles(ctx: CheckContext) -> Iterator[Diagnostic]:
     """E0202: no object depends on itself, directly or through others."""
-    cycles = sorted(_rotated(c) for c in nx.simple_cycles(ctx.graph))
-    for cycle in cycles[:20]:  # bounded: a dense graph has exponentially many cycles
-        first, second = cycle[0], cycle[(1 % len(cycle))]
+    for cycle in _cycles(ctx.graph):
+        first, second = cycle[0], cycle[1 % len(cycle)]
         edge = ctx.graph.edges[first, second]
         shown = " → ".join([*cycle, cycle[0]])
         via = " (through a tag)" if edge.get("via") == "tag" else ""

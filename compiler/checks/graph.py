@@ -62,7 +62,7 @@ def build_graph(loaded: LoadedPackage) -> nx.DiGraph:
                 node("scenario", scenario.name),
                 kind="scenario",
                 id=scenario.name,
-                label=scenario.model.scenario.description or scenario.name,
+                label=scenario.name,
                 file=scenario.source.file,
             )
 
@@ -101,7 +101,7 @@ def build_graph(loaded: LoadedPackage) -> nx.DiGraph:
                  positions)
     for site in contract_terms(loaded):
         if site.scenario is None:
-            here = node("template", site.path[-1])
+            here = node("template", str(site.path[-1]))
             assert site.template is not None
             link(here, node("rate_card", site.template.rate_card), (*site.path, "rate_card"),
                  site.positions)
@@ -120,7 +120,8 @@ def build_graph(loaded: LoadedPackage) -> nx.DiGraph:
 
 def _label(graph: nx.DiGraph, name: str) -> str:
     data = graph.nodes[name]
-    return f"{data.get('kind', '?')}: {data.get('label', name)}"
+    kind = str(data.get("kind", "?")).replace("_", " ")
+    return f"{kind}: {data.get('label', name)}"
 
 
 def to_mermaid(graph: nx.DiGraph) -> str:

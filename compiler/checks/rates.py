@@ -7,11 +7,14 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from compiler.checks.context import CheckContext
+from compiler.checks.intervals import overlapping
 from compiler.checks.suggest import did_you_mean
 from compiler.diagnostics import Diagnostic, error
 from compiler.model.common import property_text
 from compiler.model.currencies import MINOR_UNITS
 from compiler.model.rate_cards import RateEntry
+
+_Moment = datetime | None
 
 _KINDS = ("price", "tiers", "percentage")
 
@@ -24,7 +27,7 @@ def rate_overlaps(ctx: CheckContext) -> Iterator[Diagnostic]:
     """E0301: a product's entries for the same pricing group values do not overlap in time."""
     for card_id, card in ctx.package.rate_cards.items():
         for pid, entries in card.rates.items():
-            seen: dict[frozenset[tuple[str, str]], list[tuple[int, RateEntry]]] = {}
+            groups: dict[frozenset[tuple[str, str]], list[tuple[_Moment, _Moment, int]]] = {}
             for i, entry in enumerate(entries):
                 path = ("rate_cards", card_id, "rates", pid, i)
                 start, end = entry.starting_at, entry.ending_before
@@ -40,34 +43,27 @@ def rate_overlaps(ctx: CheckContext) -> Iterator[Diagnostic]:
                 values = frozenset(
                     (k, property_text(v)) for k, v in entry.pricing_group_values.items()
                 )
-                for j, other in seen.get(values, []):
-                    if _overlap(entry, other):
-                        yield error(
-                            "E0301",
-                            f"rate {i + 1} of '{pid}' overlaps rate {j + 1} "
-                            f"(line {ctx.value('rate_cards', card_id, 'rates', pid, j).line}) "
-                            f"for the same pricing group values, from "
-                            f"{_when(_later(entry.starting_at, other.starting_at), 'the start')}",
-                            ctx.value(*path, "starting_at")
-                            if entry.starting_at is not None
-                            else ctx.value(*path),
-                            "end the earlier rate (ending_before) where the later one starts",
-                        )
-                        break
-                seen.setdefault(values, []).append((i, entry))
+                groups.setdefault(values, []).append((start, end, i))
+            for intervals in groups.values():
+                for i, j in sorted(overlapping(intervals)):
+                    path = ("rate_cards", card_id, "rates", pid, i)
+                    later = _later(entries[i].starting_at, entries[j].starting_at)
+                    yield error(
+                        "E0301",
+                        f"rate {i + 1} of '{pid}' overlaps rate {j + 1} "
+                        f"(line {ctx.value('rate_cards', card_id, 'rates', pid, j).line}) "
+                        f"for the same pricing group values, from {_when(later, 'the start')}",
+                        ctx.value(*path, "starting_at")
+                        if entries[i].starting_at is not None
+                        else ctx.value(*path),
+                        "end the earlier rate (ending_before) where the later one starts",
+                    )
 
 
 def _later(a: datetime | None, b: datetime | None) -> datetime | None:
     if a is None or b is None:
         return a or b
     return max(a, b)
-
-
-def _overlap(a: RateEntry, b: RateEntry) -> bool:
-    """Whether `[starting_at, ending_before)` of the two entries share an instant."""
-    a_before_b_ends = b.ending_before is None or a.starting_at is None or a.starting_at < b.ending_before
-    b_before_a_ends = a.ending_before is None or b.starting_at is None or b.starting_at < a.ending_before
-    return a_before_b_ends and b_before_a_ends
 
 
 def rate_kinds(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -87,14 +83,18 @@ def rate_kinds(ctx: CheckContext) -> Iterator[Diagnostic]:
                 )
                 continue
             for i, entry in enumerate(entries):
-                yield from _entry_kind(ctx, ("rate_cards", card_id, "rates", pid, i), pid,
-                                       product.type, entry)
+                yield from _entry_kind(ctx, ("rate_cards", card_id, "rates", pid, i),
+                                       f"rate {i + 1} of '{pid}'", pid, product.type, entry)
 
 
 def _entry_kind(
-    ctx: CheckContext, path: tuple[str | int, ...], pid: str, kind: str, entry: RateEntry
+    ctx: CheckContext,
+    path: tuple[str | int, ...],
+    where: str,
+    pid: str,
+    kind: str,
+    entry: RateEntry,
 ) -> Iterator[Diagnostic]:
-    where = f"rate {path[-1] + 1 if isinstance(path[-1], int) else ''} of '{pid}'"
     given = [k for k in _KINDS if getattr(entry, k) is not None]
     if len(given) != 1:
         yield error(
@@ -113,7 +113,8 @@ def _entry_kind(
                 yield error("E0303", f"{where}: `{field}` is for composite products only",
                             ctx.key(*path, field), f"'{pid}' is a {kind} product")
     elif entry.minimum is not None and entry.percentage is None:
-        yield error("E0303", f"{where}: `minimum` needs a percentage", ctx.key(*path, "minimum"))
+        yield error("E0303", f"{where}: `minimum` needs a percentage", ctx.key(*path, "minimum"),
+                    "a minimum bounds a composite's percentage charge")
     if kind == "subscription" and entry.billing_frequency is None:
         yield error("E0303", f"{where}: a subscription rate needs a billing_frequency",
                     ctx.value(*path), "billing_frequency: monthly | quarterly | annual")
@@ -137,7 +138,8 @@ def currencies(ctx: CheckContext) -> Iterator[Diagnostic]:
         hint = (
             f"currency codes are upper case: '{upper}'"
             if upper in MINOR_UNITS
-            else did_you_mean(card.currency, MINOR_UNITS) or "use an ISO 4217 code such as USD, EUR, JPY"
+            else did_you_mean(card.currency, MINOR_UNITS)
+            or "use an ISO 4217 code such as USD, EUR, JPY"
         )
         yield error("E0304", f"rate card '{card_id}': '{card.currency}' is not an ISO 4217 "
                     "currency code", ctx.value("rate_cards", card_id, "currency"), hint)

@@ -90,7 +90,9 @@ def contract_terms(loaded: LoadedPackage) -> Iterator[TermsSite]:
 def product_references(terms: ContractTerms) -> Iterator[ProductReference]:
     """Every product ID the terms name explicitly (selectors by tag are not references)."""
     for i, subscription in enumerate(terms.subscriptions):
-        yield ProductReference(subscription.product, ("subscriptions", i, "product"), "subscription")
+        yield ProductReference(
+            subscription.product, ("subscriptions", i, "product"), "subscription"
+        )
     for i, override in enumerate(terms.overrides):
         for j, product in enumerate(override.products):
             yield ProductReference(product, ("overrides", i, "products", j), "override")
@@ -99,7 +101,9 @@ def product_references(terms: ContractTerms) -> Iterator[ProductReference]:
             yield ProductReference(balance.product, (section, i, "product"), role)
             yield from _selector_references(balance.applies_to, (section, i, "applies_to"))
     for i, charge in enumerate(terms.scheduled_charges):
-        yield ProductReference(charge.product, ("scheduled_charges", i, "product"), "scheduled charge")
+        yield ProductReference(
+            charge.product, ("scheduled_charges", i, "product"), "scheduled charge"
+        )
 
 
 def _selector_references(
