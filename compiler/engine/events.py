@@ -11,7 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -30,11 +30,16 @@ class Event:
     properties: dict[str, str]
     file: str
     line: int
+    text: str | None = None  # the line itself, when the reader was asked to keep it
 
     def content(self) -> tuple[str, str, datetime, tuple[tuple[str, str], ...]]:
         """What two events with one transaction ID must share to be the same event."""
-        return (self.customer_id, self.event_type, self.timestamp,
-                tuple(sorted(self.properties.items())))
+        return (
+            self.customer_id,
+            self.event_type,
+            self.timestamp,
+            tuple(sorted(self.properties.items())),
+        )
 
 
 @dataclass(frozen=True)
@@ -103,27 +108,42 @@ def parse_event(text: str, seq: int, file: str, line: int) -> Event | Rejection:
     return Event(seq, txid, raw["customer_id"], raw["event_type"], timestamp, texts, file, line)
 
 
-def _open_text(path: Path) -> Any:
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
-    return path.open("r", encoding="utf-8", errors="replace")
+# Lines are split on "\n" alone, and a line of only JSON whitespace is blank, as DuckDB's
+# newline-delimited JSON reader sees them.
+JSON_WHITESPACE = b" \t\r\n"
 
 
-def read_events(files: list[tuple[Path, str]]) -> Iterator[Event | Rejection]:
+def _open_binary(path: Path) -> Any:
+    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+
+
+def lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) of the non-blank lines of a file (`.gz` too)."""
+    with _open_binary(path) as handle:
+        for number, raw in enumerate(handle, start=1):
+            if raw.strip(JSON_WHITESPACE):
+                yield number, raw
+
+
+def read_events(
+    files: list[tuple[Path, str]], keep_text: bool = False
+) -> Iterator[Event | Rejection]:
     """Events of the files in the order given, lines in file order; (path, shown name) pairs."""
     seq = 0
     for path, shown in files:
         try:
-            handle = _open_text(path)
-        except OSError as exc:
-            yield Rejection(shown, 0, f"cannot open events file: {exc.strerror}")
-            continue
-        with handle:
-            try:
-                for number, text in enumerate(handle, start=1):
-                    if not text.strip():
-                        continue
-                    seq += 1
-                    yield parse_event(text, seq, shown, number)
-            except (OSError, EOFError) as exc:
-                yield Rejection(shown, 0, f"events file is unreadable: {exc}")
+            for number, raw in lines(path):
+                seq += 1
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    yield Rejection(shown, number, "line is not UTF-8")
+                    continue
+                event = parse_event(text, seq, shown, number)
+                if keep_text and isinstance(event, Event):
+                    event = replace(event, text=text.rstrip("\r\n"))
+                yield event
+        except FileNotFoundError:
+            yield Rejection(shown, 0, "events file does not exist")
+        except (OSError, EOFError) as exc:
+            yield Rejection(shown, 0, f"events file is unreadable: {exc}")

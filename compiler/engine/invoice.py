@@ -58,7 +58,7 @@ class SubscriptionLine(Output):
     starting_at: datetime
     ending_before: datetime
     quantity: Decimal
-    unit_price: Decimal
+    unit_price: Decimal | None
     proration: Decimal
     amount: Decimal
     timing: Literal["in_advance", "in_arrears"]
@@ -94,6 +94,7 @@ class AppliedLine(Output):
     commit_type: Literal["prepaid", "postpaid", "credit"]
     applied_to: str
     amount: Decimal
+    unit: str | None = None
 
 
 class ConversionLine(Output):

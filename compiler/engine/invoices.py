@@ -1,15 +1,41 @@
-"""One invoice per contract and billing period: its lines, in a fixed order, and its totals."""
+"""One invoice per contract and billing period: its lines, in a fixed order, and its totals.
+
+A contract's periods are invoiced in order, because its commits and credits carry from one
+period to the next. Each invoice holds, in this order: usage lines, subscription lines,
+composite lines, scheduled charges, commit purchases, true-ups; then, per custom unit, the
+credits drawn in that unit and the conversion line; then the commit and credit applications
+in the currency (SPEC 3.2–3.5).
+
+Totals are in the card's currency: lines priced in a custom unit are carried by their
+conversion line, so they and the credits drawn in that unit are shown but not summed.
+Postpaid commit applications are shown but do not reduce the total (the usage is still billed).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, localcontext
 
+from compiler.engine.balances import Ledger, contract_balances
+from compiler.engine.composites import composite_lines
 from compiler.engine.contracts import ContractInstance
-from compiler.engine.invoice import Invoice, LineItem, PeriodOut, UsageLine
+from compiler.engine.drawdown import applied_lines, charge_of, draw
+from compiler.engine.invoice import (
+    AppliedLine,
+    BalanceOut,
+    ConversionLine,
+    Invoice,
+    LineItem,
+    PeriodOut,
+    UsageLine,
+)
 from compiler.engine.money import MONEY_CONTEXT
+from compiler.engine.overrides import PlacedOverride, placed_overrides
 from compiler.engine.periods import Period, invoice_status
+from compiler.engine.pricing_units import line_unit, settle_units
+from compiler.engine.scheduled import commit_purchase_lines, scheduled_lines
+from compiler.engine.subscriptions import subscription_lines
 from compiler.engine.usage import Pricing
 from compiler.plan.ir import RatingPlan
 
@@ -19,26 +45,73 @@ def _usage_order(line: UsageLine) -> tuple[object, ...]:
     return (line.product_id, values, line.starting_at)
 
 
+def in_currency(line: LineItem) -> bool:
+    """Whether a line's amount is in the card's currency (conversion lines are)."""
+    if isinstance(line, ConversionLine):
+        return True
+    return getattr(line, "unit", None) is None
+
+
 def totals(lines: Sequence[LineItem], quantum: Decimal) -> tuple[Decimal, Decimal, Decimal]:
     """(subtotal, applied, total): charges, then applications that reduce what is due.
 
-    Postpaid commit applications are shown but do not reduce the total (SPEC 3.5).
+    Only lines in the card's currency count. Postpaid commit applications are shown but do
+    not reduce the total (SPEC 3.5).
     """
+    counted = [line for line in lines if in_currency(line)]
     with localcontext(MONEY_CONTEXT):
-        subtotal = sum((line.amount for line in lines
-                        if line.type not in ("credit_applied", "commit_applied")), Decimal(0))
-        applied = sum((line.amount for line in lines
-                       if line.type in ("credit_applied", "commit_applied")
-                       and getattr(line, "commit_type", None) != "postpaid"), Decimal(0))
+        subtotal = sum((line.amount for line in counted
+                        if not isinstance(line, AppliedLine)), Decimal(0))
+        applied = sum((line.amount for line in counted
+                       if isinstance(line, AppliedLine) and line.commit_type != "postpaid"),
+                      Decimal(0))
         return (subtotal.quantize(quantum), applied.quantize(quantum),
                 (subtotal + applied).quantize(quantum))
 
 
-def assemble_invoice(
+def contract_invoices(
+    plan: RatingPlan, contract: ContractInstance,
+    usage: Mapping[datetime, Sequence[UsageLine]], pricing: Pricing, as_of: datetime,
+) -> list[Invoice]:
+    """The contract's invoices, period by period; `usage` holds each period's usage lines,
+    keyed by the period's start."""
+    overrides = placed_overrides(contract)
+    ledger = Ledger(contract_balances(contract, plan.products, pricing), contract.end)
+    return [
+        period_invoice(plan, contract, period, usage.get(period.start, ()), overrides, ledger,
+                       pricing, as_of)
+        for period in contract.periods
+    ]
+
+
+def period_invoice(
     plan: RatingPlan, contract: ContractInstance, period: Period,
-    usage_lines: Sequence[UsageLine], pricing: Pricing, as_of: datetime,
+    usage_lines: Sequence[UsageLine], overrides: Sequence[PlacedOverride], ledger: Ledger,
+    pricing: Pricing, as_of: datetime,
 ) -> Invoice:
-    lines: list[LineItem] = sorted(usage_lines, key=_usage_order)
+    """One period's invoice; the ledger's balances are drawn and carried on."""
+    products = plan.products
+    ordered: list[UsageLine] = sorted(usage_lines, key=_usage_order)
+    charges: list[LineItem] = [*ordered]
+    charges += subscription_lines(contract, period, products, overrides, pricing)
+    charges += composite_lines(contract, period, products, charges, overrides, pricing)
+    fixed: list[LineItem] = [*scheduled_lines(contract, period, products, pricing),
+                             *commit_purchase_lines(contract, period, products, pricing)]
+    live = ledger.open(period)
+    units = settle_units(charges, live, contract.rate_card, pricing)
+    in_fiat = [c for i, line in enumerate(charges)
+               if line_unit(line) is None and (c := charge_of(line, i)) is not None]
+    applications = draw([*in_fiat, *units.charges], [b for b in live if b.unit is None])
+    balances, true_ups = ledger.close(period)
+    lines = [*charges, *fixed, *true_ups, *applied_lines(units.applications),
+             *units.conversions, *applied_lines(applications)]
+    return _invoice(contract, period, lines, balances, pricing, as_of)
+
+
+def _invoice(
+    contract: ContractInstance, period: Period, lines: list[LineItem],
+    balances: list[BalanceOut], pricing: Pricing, as_of: datetime,
+) -> Invoice:
     subtotal, applied, total = totals(lines, pricing.quantum)
     return Invoice(
         customer_id=contract.customer_id, contract_id=contract.contract_id,
@@ -46,4 +119,5 @@ def assemble_invoice(
         period=PeriodOut(starting_at=period.start, ending_before=period.end),
         status=invoice_status(period.end, as_of),
         line_items=lines, subtotal=subtotal, applied=applied, total=total,
+        balances=balances,
     )

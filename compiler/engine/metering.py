@@ -3,7 +3,7 @@
 User text (property names, values, event types) only ever enters a query as a quoted literal
 built by sqlglot, never pasted into SQL text. Property values are strings in a
 `MAP(VARCHAR, VARCHAR)`; a value counts as a number when its whole text is a plain decimal
-with at most 29 integer and 9 fractional digits, and is then cast to DECIMAL(38, 9) exactly.
+with at most 20 integer and 9 fractional digits, and is then cast to DECIMAL(38, 9) exactly.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from sqlglot import exp
 
 from compiler.plan.ir import MetricPlan, ProductPlan
 
-NUMBER_PATTERN = r"[+-]?[0-9]{1,29}([.][0-9]{0,9})?"
+# At most 20 integer digits: a sum of up to 10^9 such values still fits DECIMAL(38, 9).
+NUMBER_PATTERN = r"[+-]?[0-9]{1,20}([.][0-9]{0,9})?"
 QUANTITY_TYPE = "DECIMAL(38, 9)"
 DIALECT = "duckdb"
 
@@ -21,9 +22,32 @@ def string(value: str) -> exp.Literal:
     return exp.Literal.string(value)
 
 
-def prop(name: str, table: str | None = None) -> exp.Expression:
-    """`properties['name']`: the property's text, NULL when absent."""
-    return exp.Bracket(this=exp.column("properties", table=table), expressions=[string(name)])
+class Columns:
+    """Where each property the plan needs sits in the `events` table (`p_0`, `p_1`, ...)."""
+
+    def __init__(self, names: list[str]):
+        self.names = names
+        self.index = {name: i for i, name in enumerate(names)}
+
+    def __call__(self, name: str, table: str | None = None) -> exp.Expression:
+        """The property's text, NULL when absent."""
+        return exp.column(f"p_{self.index[name]}", table=table)
+
+
+def needed_properties(plan_metrics: list[MetricPlan], products: list[ProductPlan]) -> list[str]:
+    """Every property a simple metric or a usage product reads, in a stable order."""
+    names: set[str] = set()
+    for metric in plan_metrics:
+        if metric.kind != "simple":
+            continue
+        names.update(f.property for f in metric.filters)
+        names.update(metric.group_keys)
+        if metric.property:
+            names.add(metric.property)
+    for product in products:
+        names.update(product.pricing_group_keys)
+        names.update(product.presentation_group_keys)
+    return sorted(names)
 
 
 def is_number(value: exp.Expression) -> exp.Expression:
@@ -35,7 +59,7 @@ def number(value: exp.Expression) -> exp.Expression:
     return exp.Case(ifs=[exp.If(this=is_number(value), true=exp.cast(value, QUANTITY_TYPE))])
 
 
-def match(metric: MetricPlan, table: str | None = None) -> exp.Expression:
+def match(metric: MetricPlan, prop: Columns, table: str | None = None) -> exp.Expression:
     """The condition an event meets to be measured by a (non-SQL) metric."""
     conditions: list[exp.Expression] = [
         exp.column("event_type", table=table).isin(*[string(t) for t in metric.event_types])
@@ -54,7 +78,7 @@ def match(metric: MetricPlan, table: str | None = None) -> exp.Expression:
     return exp.and_(*conditions)
 
 
-def aggregate(metric: MetricPlan, table: str | None = None) -> exp.Expression:
+def aggregate(metric: MetricPlan, prop: Columns, table: str | None = None) -> exp.Expression:
     if metric.aggregate == "count":
         return exp.Count(this=exp.Star())
     assert metric.property is not None
@@ -81,7 +105,7 @@ def presentation_alias(i: int) -> str:
     return f"presentation_{i}"
 
 
-def usage_query(product: ProductPlan, metric: MetricPlan) -> str:
+def usage_query(product: ProductPlan, metric: MetricPlan, prop: Columns) -> str:
     """Aggregate one usage product per contract, period, segment and pricing group values;
     with presentation keys, also per presentation values (GROUPING SETS)."""
     base = [
@@ -94,7 +118,7 @@ def usage_query(product: ProductPlan, metric: MetricPlan) -> str:
     selected: list[exp.Expression] = [*base]
     selected += [p.as_(pricing_alias(i)) for i, p in enumerate(pricing)]
     selected += [p.as_(presentation_alias(i)) for i, p in enumerate(presentation)]
-    selected.append(aggregate(metric, "e").as_("value"))
+    selected.append(aggregate(metric, prop, "e").as_("value"))
     selected.append(exp.Count(this=exp.Star()).as_("events"))
     detail = exp.Literal.number(0)
     if presentation:
@@ -111,9 +135,9 @@ def usage_query(product: ProductPlan, metric: MetricPlan) -> str:
     )
     query = (
         exp.select(*selected)
-        .from_(exp.to_table("events").as_("e"))
+        .from_(exp.to_table("attributed").as_("e"))
         .join(exp.to_table("segments").as_("s"), on=join_on)
-        .where(match(metric, "e"))
+        .where(match(metric, prop, "e"))
     )
     keys = [*base, *[exp.column(pricing_alias(i)) for i in range(len(pricing))]]
     if presentation:
@@ -132,7 +156,7 @@ def presentation_alias_column(i: int) -> exp.Column:
     return exp.column(presentation_alias(i))
 
 
-def problems_query(metric: MetricPlan, examples: int) -> str | None:
+def problems_query(metric: MetricPlan, prop: Columns, examples: int) -> str | None:
     """Events a sum/max/latest metric matched whose property is missing or not a number."""
     if metric.kind != "simple" or metric.aggregate not in ("sum", "max", "latest"):
         return None
@@ -157,9 +181,11 @@ def problems_query(metric: MetricPlan, examples: int) -> str | None:
         exp.select(
             problem.as_("problem"), exp.Count(this=exp.Star()).as_("events"), sample.as_("examples")
         )
-        .from_("events")
+        .from_("attributed")
         .where(
-            exp.and_(match(metric), exp.not_(exp.func("coalesce", is_number(value), exp.false())))
+            exp.and_(
+                match(metric, prop), exp.not_(exp.func("coalesce", is_number(value), exp.false()))
+            )
         )
         .group_by(exp.column("problem"))
     )
@@ -167,7 +193,10 @@ def problems_query(metric: MetricPlan, examples: int) -> str | None:
 
 
 def classification_query(
-    metrics: list[MetricPlan], products: list[tuple[ProductPlan, MetricPlan]], examples: int
+    metrics: list[MetricPlan],
+    products: list[tuple[ProductPlan, MetricPlan]],
+    prop: Columns,
+    examples: int,
 ) -> str:
     """One accounting bucket per replayed event: rated, unpriced or unmetered.
 
@@ -177,7 +206,7 @@ def classification_query(
     matched: exp.Expression = exp.false()
     simple = [m for m in metrics if m.kind == "simple"]
     if simple:
-        matched = exp.or_(*[exp.paren(match(m, "e")) for m in simple])
+        matched = exp.or_(*[exp.paren(match(m, prop, "e")) for m in simple])
     rated_parts = []
     for product, metric in products:
         key = exp.Array(expressions=[prop(k, "e") for k in product.pricing_group_keys])
@@ -190,9 +219,9 @@ def classification_query(
         )
         rated_parts.append(
             exp.select(exp.column("seq", table="e"))
-            .from_(exp.to_table("events").as_("e"))
+            .from_(exp.to_table("attributed").as_("e"))
             .join(exp.to_table("priced").as_("p"), on=on)
-            .where(match(metric, "e"))
+            .where(match(metric, prop, "e"))
         )
     rated: exp.Expression = exp.select(exp.Null().as_("seq")).where(exp.false())
     if rated_parts:
@@ -208,7 +237,7 @@ def classification_query(
     )
     inner = exp.select(
         exp.column("seq", table="e"), exp.column("transaction_id", table="e"), bucket.as_("bucket")
-    ).from_(exp.to_table("events").as_("e"))
+    ).from_(exp.to_table("attributed").as_("e"))
     sample = exp.Bracket(
         this=exp.func(
             "list",

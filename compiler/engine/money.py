@@ -93,6 +93,7 @@ def plain(value: Decimal | int | None) -> Decimal:
     """
     if value is None:
         return Decimal(0)
-    normal = Decimal(value).normalize()
-    exponent = normal.as_tuple().exponent
-    return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal
+    with localcontext(MONEY_CONTEXT):
+        normal = Decimal(value).normalize()
+        exponent = normal.as_tuple().exponent
+        return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal

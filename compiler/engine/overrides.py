@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, localcontext
 
+from compiler.engine.contracts import ContractInstance
 from compiler.engine.money import MONEY_CONTEXT
 from compiler.engine.tiers import Tier
 from compiler.plan.ir import OverridePlan, RatePlan, TierPlan
@@ -42,6 +43,11 @@ class PlacedOverride:
             "entitled": f"entitled {o.entitled}",
         }[o.kind]
         return f"{o.origin} override #{o.index + 1} ({what})"
+
+
+def placed_overrides(contract: ContractInstance) -> list[PlacedOverride]:
+    """The contract's overrides (template's, then its own) with their windows as instants."""
+    return [PlacedOverride(o, *contract.window(o.window)) for o in contract.terms.overrides]
 
 
 def _rank(placed: PlacedOverride) -> tuple[int, int, int, int, Decimal, int]:

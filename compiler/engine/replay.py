@@ -1,34 +1,45 @@
 """Replay: events through a rating plan into invoices and accounting.
 
-intake (Python: parse, dedup, attribute) → metering (SQL on DuckDB) → usage rating (Decimal)
-→ contract terms → invoices, with every event read landing in exactly one accounting bucket.
+ingest (DuckDB: read and check every line, exact numbers) → attribute (SQL: dedup, customer,
+contract, period) → meter (SQL built with sqlglot) → rate usage (Decimal) → contract terms →
+invoices, with every line read landing in exactly one accounting bucket.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from compiler.engine.attribution import EXAMPLES, Attribution, attribute
 from compiler.engine.contracts import ContractInstance, place_contracts
-from compiler.engine.events import read_events
-from compiler.engine.intake import EXAMPLES, Intake, customer_index, take_in
-from compiler.engine.invoice import Accounting, Invoice, Problem, ReplayResult, UnpricedUsage
-from compiler.engine.invoices import assemble_invoice
+from compiler.engine.ingest import Ingested, ingest
+from compiler.engine.invoice import (
+    Accounting,
+    Invoice,
+    Problem,
+    ReplayResult,
+    UnpricedUsage,
+    UsageLine,
+)
+from compiler.engine.invoices import contract_invoices
 from compiler.engine.metering import (
+    Columns,
     classification_query,
+    needed_properties,
     presentation_alias,
     pricing_alias,
     problems_query,
     usage_query,
 )
-from compiler.engine.overrides import PlacedOverride
 from compiler.engine.money import plain
+from compiler.engine.overrides import PlacedOverride, placed_overrides
 from compiler.engine.periods import Period
-from compiler.engine.store import EventStore, aware
-from compiler.engine.usage import Aggregate, GroupValues, Pricing, UsageRating, rate_usage, segments
+from compiler.engine.sql_metrics import referenced_properties, run_sql_metric
+from compiler.engine.store import DEFAULT_MEMORY_LIMIT, EventStore, aware
+from compiler.engine.usage import Aggregate, GroupValues, Pricing, rate_usage, segments
 from compiler.model.scenario import Customer
 from compiler.plan.ir import MetricPlan, ProductPlan, RatingPlan
 
@@ -42,84 +53,142 @@ class ReplayInput:
     event_files: Sequence[tuple[Path, str]]
     period: Period
     as_of: datetime
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
 
 
-def placed_overrides(contract: ContractInstance) -> list[PlacedOverride]:
-    return [PlacedOverride(o, *contract.window(o.window)) for o in contract.terms.overrides]
+def customer_index(customers: Mapping[str, Customer]) -> dict[str, str]:
+    """Ingest ID (a customer ID or any of its aliases) → customer ID."""
+    index = {cid: cid for cid in customers}
+    for cid, customer in customers.items():
+        for alias in customer.ingest_aliases:
+            index.setdefault(alias, cid)
+    return index
 
 
 def replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
     contracts = place_contracts(plan, inputs.customers, inputs.period)
-    by_customer: dict[str, list[ContractInstance]] = defaultdict(list)
-    for contract in contracts:
-        by_customer[contract.customer_id].append(contract)
-    index = customer_index(inputs.customers,
-                           {cid: c.ingest_aliases for cid, c in inputs.customers.items()})
-    intake = take_in(read_events(list(inputs.event_files)), index, by_customer)
     usage_products = [
-        (p, plan.metrics[p.metric]) for p in plan.products.values()
-        if p.type == "usage" and p.metric is not None and plan.metrics[p.metric].kind == "simple"
+        (p, plan.metrics[p.metric])
+        for p in plan.products.values()
+        if p.type == "usage" and p.metric is not None
     ]
-    with EventStore() as store:
-        store.load(intake.attributed)
+    simple = [(p, m) for p, m in usage_products if m.kind == "simple"]
+    names = set(needed_properties(list(plan.metrics.values()), [p for p, _ in usage_products]))
+    for metric in plan.metrics.values():
+        if metric.sql is not None:
+            names |= referenced_properties(metric.sql)
+    columns = Columns(sorted(names))
+    files = list(inputs.event_files)
+    with EventStore(inputs.memory_limit) as store:
+        ingested = ingest(store.connection, files, columns.names)
+        attributed = attribute(
+            store.connection, columns.names, customer_index(inputs.customers), contracts, files
+        )
+        store.lock()
         overrides = {c.contract_id: placed_overrides(c) for c in contracts}
-        store.create_segments([
-            (product.id, c.contract_id, period.start, start, end)
-            for c in contracts for period in c.periods for product, metric in usage_products
-            for start, end in segments(period, metric, c.rate_card.rates.get(product.id, ()),
-                                       overrides[c.contract_id], product.id)
-        ])
-        measured = {product.id: _aggregates(store, product, metric)
-                    for product, metric in usage_products}
+        store.create_segments(
+            [
+                (product.id, c.contract_id, period.start, start, end)
+                for c in contracts
+                for period in c.periods
+                for product, metric in simple
+                for start, end in segments(
+                    period,
+                    metric,
+                    c.rate_card.rates.get(product.id, ()),
+                    overrides[c.contract_id],
+                    product.id,
+                )
+            ]
+        )
+        measured = {
+            product.id: _aggregates(store, product, metric, columns) for product, metric in simple
+        }
+        for product, metric in usage_products:
+            if metric.kind == "sql":
+                measured[product.id] = _sql_aggregates(store, product, metric, columns, contracts)
         invoices: list[Invoice] = []
-        unpriced: list[UnpricedUsage] = []
-        priced_rows = []
+        rated = _UsageRated()
         for contract in contracts:
             pricing = Pricing.of(contract.rate_card.currency, plan.package.rounding)
-            for period in contract.periods:
-                ratings: list[UsageRating] = []
-                for product, _ in usage_products:
-                    rating = rate_usage(
-                        customer_id=contract.customer_id, contract_id=contract.contract_id,
-                        period=period, product=product,
-                        rates=contract.rate_card.rates.get(product.id),
-                        overrides=overrides[contract.contract_id],
-                        aggregates=measured[product.id].get((contract.contract_id, period.start),
-                                                            []),
-                        pricing=pricing,
-                    )
-                    ratings.append(rating)
-                    unpriced.extend(rating.unpriced)
-                    priced_rows.extend((product.id, contract.contract_id, s, e, v)
-                                       for s, e, v in rating.priced_groups)
-                invoices.append(assemble_invoice(
-                    plan, contract, period, [line for r in ratings for line in r.lines],
-                    pricing, inputs.as_of))
-        store.create_priced(priced_rows)
-        accounting = _accounting(store, plan, usage_products, intake, unpriced)
+            usage = rated.contract_usage(
+                contract,
+                [p for p, _ in usage_products],
+                measured,
+                overrides[contract.contract_id],
+                pricing,
+            )
+            invoices.extend(contract_invoices(plan, contract, usage, pricing, inputs.as_of))
+        store.create_priced(rated.priced_rows)
+        accounting = _accounting(store, plan, simple, columns, ingested, attributed, rated.unpriced)
     return ReplayResult(scenario=inputs.name, invoices=invoices, accounting=accounting)
 
 
 AggregateKey = tuple[str, datetime]
+PricedRow = tuple[str, str, datetime, datetime, GroupValues]
+
+
+@dataclass
+class _UsageRated:
+    """Usage rating's by-products across contracts: what was unpriced and what was priced."""
+
+    unpriced: list[UnpricedUsage] = field(default_factory=list)
+    priced_rows: list[PricedRow] = field(default_factory=list)
+
+    def contract_usage(
+        self,
+        contract: ContractInstance,
+        products: Sequence[ProductPlan],
+        measured: Mapping[str, Mapping[AggregateKey, list[Aggregate]]],
+        overrides: Sequence[PlacedOverride],
+        pricing: Pricing,
+    ) -> dict[datetime, list[UsageLine]]:
+        """Each period's usage lines of one contract, keyed by the period's start."""
+        usage: dict[datetime, list[UsageLine]] = {}
+        for period in contract.periods:
+            lines = usage[period.start] = []
+            for product in products:
+                rating = rate_usage(
+                    customer_id=contract.customer_id,
+                    contract_id=contract.contract_id,
+                    period=period,
+                    product=product,
+                    rates=contract.rate_card.rates.get(product.id),
+                    overrides=overrides,
+                    aggregates=measured[product.id].get((contract.contract_id, period.start), []),
+                    pricing=pricing,
+                )
+                lines.extend(rating.lines)
+                self.unpriced.extend(rating.unpriced)
+                self.priced_rows.extend(
+                    (product.id, contract.contract_id, s, e, v) for s, e, v in rating.priced_groups
+                )
+        return usage
 
 
 def _aggregates(
-    store: EventStore, product: ProductPlan, metric: MetricPlan
+    store: EventStore, product: ProductPlan, metric: MetricPlan, columns: Columns
 ) -> dict[AggregateKey, list[Aggregate]]:
     """Aggregates by (contract, period start), with presentation detail folded in."""
     found: dict[tuple[str, datetime, datetime, GroupValues], Aggregate] = {}
     details = []
-    for row in store.rows(usage_query(product, metric)):
-        values: GroupValues = tuple(row[pricing_alias(i)]
-                                    for i in range(len(product.pricing_group_keys)))
+    for row in store.rows(usage_query(product, metric, columns)):
+        values: GroupValues = tuple(
+            row[pricing_alias(i)] for i in range(len(product.pricing_group_keys))
+        )
         key = (row["contract_id"], aware(row["period_start"]), aware(row["segment_start"]), values)
         if row["detail"]:
-            shown = tuple(row[presentation_alias(i)]
-                          for i in range(len(product.presentation_group_keys)))
+            shown = tuple(
+                row[presentation_alias(i)] for i in range(len(product.presentation_group_keys))
+            )
             details.append((key, shown, plain(row["value"])))
             continue
-        found[key] = Aggregate(segment=(key[2], key[2]), values=values, value=plain(row["value"]),
-                               events=int(row["events"]))
+        found[key] = Aggregate(
+            segment=(key[2], key[2]),
+            values=values,
+            value=plain(row["value"]),
+            events=int(row["events"]),
+        )
     for key, shown, value in details:
         found[key].presentation[shown] = value
     result: dict[AggregateKey, list[Aggregate]] = defaultdict(list)
@@ -140,27 +209,79 @@ def _segment_ends(store: EventStore, product_id: str) -> dict[tuple[str, datetim
     return {(c, aware(s)): aware(e) for c, s, e in rows}
 
 
+def _sql_aggregates(
+    store: EventStore,
+    product: ProductPlan,
+    metric: MetricPlan,
+    columns: Columns,
+    contracts: Sequence[ContractInstance],
+) -> dict[AggregateKey, list[Aggregate]]:
+    """A SQL metric's rows per contract period, summed per pricing group (whole periods)."""
+    result: dict[AggregateKey, list[Aggregate]] = defaultdict(list)
+    for contract in contracts:
+        for period in contract.periods:
+            groups: dict[GroupValues, Aggregate] = {}
+            for row in run_sql_metric(
+                store.connection, metric, columns, contract.contract_id, period.start
+            ):
+                values = tuple(row.values.get(k) for k in product.pricing_group_keys)
+                shown = tuple(row.values.get(k) for k in product.presentation_group_keys)
+                found = groups.setdefault(
+                    values,
+                    Aggregate(
+                        segment=(period.start, period.end), values=values, value=plain(0), events=0
+                    ),
+                )
+                found.value = plain(found.value + row.value)
+                if product.presentation_group_keys:
+                    found.presentation[shown] = plain(
+                        found.presentation.get(shown, plain(0)) + row.value
+                    )
+            if groups:
+                result[(contract.contract_id, period.start)] = [
+                    groups[v]
+                    for v in sorted(groups, key=lambda v: tuple((x is None, x or "") for x in v))
+                ]
+    return result
+
+
 def _accounting(
-    store: EventStore, plan: RatingPlan, usage_products: list[tuple[ProductPlan, MetricPlan]],
-    intake: Intake, unpriced: list[UnpricedUsage],
+    store: EventStore,
+    plan: RatingPlan,
+    simple: list[tuple[ProductPlan, MetricPlan]],
+    columns: Columns,
+    ingested: Ingested,
+    attributed: Attribution,
+    unpriced: list[UnpricedUsage],
 ) -> Accounting:
     buckets = {"unmetered": 0, "unpriced": 0, "rated": 0}
-    examples = dict(intake.examples)
-    sql = classification_query(list(plan.metrics.values()), usage_products, EXAMPLES)
+    examples = dict(attributed.examples)
+    if ingested.rejected:
+        examples["invalid"] = [
+            r.transaction_id or f"{r.file}:{r.line}" for r in ingested.rejected[:EXAMPLES]
+        ]
+    sql = classification_query(list(plan.metrics.values()), simple, columns, EXAMPLES)
     for row in store.rows(sql):
         buckets[row["bucket"]] = int(row["events"])
         if row["bucket"] != "rated":  # examples are for tracing problems
             examples[row["bucket"]] = list(row["examples"])
     problems: dict[str, dict[str, Problem]] = {}
     for metric in plan.metrics.values():
-        query = problems_query(metric, EXAMPLES)
+        query = problems_query(metric, columns, EXAMPLES)
         if query is None:
             continue
         for row in store.rows(query):
             problems.setdefault(metric.id, {})[row["problem"]] = Problem(
-                events=int(row["events"]), examples=list(row["examples"]))
+                events=int(row["events"]), examples=list(row["examples"])
+            )
     return Accounting(
-        read=intake.read, **intake.counts, **buckets,
-        examples=dict(sorted(examples.items())), rejected=intake.rejected,
-        conflicts=intake.conflicts, metric_problems=problems, unpriced_usage=unpriced,
+        read=ingested.read,
+        invalid=len(ingested.rejected),
+        **attributed.counts,
+        **buckets,
+        examples=dict(sorted(examples.items())),
+        rejected=ingested.rejected,
+        conflicts=attributed.conflicts,
+        metric_problems=problems,
+        unpriced_usage=unpriced,
     )

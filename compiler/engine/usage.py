@@ -12,14 +12,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, localcontext
+from itertools import pairwise
 
 from compiler.engine.allocation import allocate_largest_remainder
+from compiler.engine.invoice import PeriodOut, PresentationLine, TierLine, UnpricedUsage, UsageLine
 from compiler.engine.money import MONEY_CONTEXT, plain, round_money, round_quantity
 from compiler.engine.overrides import EffectiveRate, PlacedOverride, choose, effective_rate
 from compiler.engine.periods import Period
 from compiler.engine.tiers import TierCharge, price_flat, price_graduated, price_volume
 from compiler.model.currencies import minor_unit_quantum
-from compiler.engine.invoice import PeriodOut, PresentationLine, TierLine, UnpricedUsage, UsageLine
 from compiler.plan.ir import MetricPlan, ProductPlan, RatePlan
 
 GroupValues = tuple[str | None, ...]
@@ -43,7 +44,7 @@ def segments(
         if product_id in placed.override.products:
             cuts.update((placed.start, placed.end))
     inside = sorted(c for c in cuts if period.start <= c <= period.end)
-    return list(zip(inside, inside[1:], strict=False))
+    return list(pairwise(inside))
 
 
 def rate_in_effect(

@@ -6,6 +6,7 @@ Relative times count whole months from the contract's start (`starting_month`, `
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field
@@ -31,7 +32,7 @@ class Billing(Strict):
 
 class Subscription(Strict):
     product: Id
-    quantity: Amount = Field(default=1, ge=0)
+    quantity: Amount = Field(default=Decimal(1), ge=0)
     timing: Literal["in_advance", "in_arrears"] = "in_advance"
     proration: Literal["daily", "none"] = "daily"
 

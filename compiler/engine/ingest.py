@@ -1,0 +1,321 @@
+"""Ingestion: event files into DuckDB, every line accounted for, numbers exact.
+
+Two ways in, one result. A file is first read by DuckDB (`read_json_objects`, which keeps each
+line's verbatim JSON text) and the fields and properties the plan needs are extracted in SQL.
+JSON numbers need care: DuckDB parses them as doubles, so a number with a fraction is taken from
+the line's own text and kept only when it agrees with DuckDB's value; integers are exact as
+parsed. A file in which any line is malformed or unusual (an exponent, a nested value, an odd
+date-time) is read by the Python reader (`events.parse_event`) instead: it is the reference,
+and gives each rejection its reason and line number. Both ways fill the same table `parsed`,
+ordered by `seq` (file, then position in the file).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from sqlglot import exp
+
+from compiler.engine.events import Event, read_events
+from compiler.engine.invoice import Rejected
+
+
+@dataclass(frozen=True)
+class Ingested:
+    read: int
+    rejected: list[Rejected]
+    python_files: list[str]
+
+
+FILE_STRIDE = 1 << 40  # seq = file index × stride + position in the file
+TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})"
+FIELDS = ("transaction_id", "customer_id", "event_type", "timestamp")
+DIALECT = "duckdb"
+
+
+def prop_column(i: int) -> str:
+    return f"p_{i}"
+
+
+def _string(value: str) -> exp.Literal:
+    return exp.Literal.string(value)
+
+
+def _pointer(*parts: str) -> exp.Literal:
+    """A JSON Pointer: user text is never parsed as JSON path syntax."""
+    return _string("".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts))
+
+
+def _call(name: str, *args: exp.Expression) -> exp.Expression:
+    """A DuckDB function call that sqlglot passes through untranslated."""
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _text(line: exp.Expression, *parts: str) -> exp.Expression:
+    return _call("json_extract_string", line, _pointer(*parts))
+
+
+def _kind(line: exp.Expression, *parts: str) -> exp.Expression:
+    return _call("json_type", line, _pointer(*parts))
+
+
+def _json_value(line: exp.Expression, *parts: str) -> exp.Expression:
+    return _call("json_extract", line, _pointer(*parts))
+
+
+def _raw_number(line: exp.Expression, name: str) -> exp.Expression:
+    """The text of the number right after `"name":` in the line itself."""
+    key = _string(json.dumps(name, ensure_ascii=False) + ":")
+    after = exp.func("ltrim", exp.func("split_part", line, key, exp.Literal.number(2)))
+    return exp.func("regexp_extract", after, _string(r"^-?[0-9]+(\.[0-9]+)?"))
+
+
+# Paths read from every line, in one parse for their JSON types and one for their texts.
+ROOT_PATHS = [(), *[(f,) for f in FIELDS], ("properties",)]
+
+
+def _item(column: str, index: int) -> exp.Expression:
+    """`column[index]` of the per-line lists (1-based, as DuckDB lists are)."""
+    return _call("list_extract", exp.column(column), exp.Literal.number(index + 1))
+
+
+def _paths(paths: Sequence[tuple[str, ...]]) -> exp.Expression:
+    return exp.Array(expressions=[_pointer(*p) for p in paths])
+
+
+def fast_query(names: Sequence[str]) -> str:
+    """Every non-blank line of the files given as the list parameter, fields extracted."""
+    paths = [*ROOT_PATHS, *[("properties", n) for n in names]]
+    line = exp.column("json")
+    parsed = exp.select(
+        exp.column("filename"),
+        line,
+        _call("json_type", line, _paths(paths)).as_("kinds"),
+        _call("json_extract_string", line, _paths(paths)).as_("texts"),
+    ).from_(
+        exp.Table(
+            this=exp.func(
+                "read_json_objects",
+                exp.Placeholder(),
+                exp.EQ(this=exp.column("format"), expression=_string("newline_delimited")),
+                exp.EQ(this=exp.column("ignore_errors"), expression=exp.true()),
+                exp.EQ(this=exp.column("filename"), expression=exp.true()),
+            )
+        )
+    )
+    at = {p: i for i, p in enumerate(paths)}
+
+    def kind(path: tuple[str, ...]) -> exp.Expression:
+        return _item("kinds", at[path])
+
+    def text(path: tuple[str, ...]) -> exp.Expression:
+        return _item("texts", at[path])
+
+    values, doubts = [], []
+    for name in names:
+        path = ("properties", name)
+        raw = _raw_number(line, name)
+        is_double = kind(path).eq(_string("DOUBLE"))
+        values.append(exp.Case(ifs=[exp.If(this=is_double, true=raw)], default=text(path)))
+        disagrees = exp.NEQ(
+            this=exp.TryCast(this=raw, to=exp.DataType.build("DOUBLE")),
+            expression=exp.TryCast(this=text(path), to=exp.DataType.build("DOUBLE")),
+        )
+        doubts.append(
+            exp.func(
+                "coalesce",
+                exp.or_(
+                    kind(path).isin(_string("OBJECT"), _string("ARRAY")),
+                    exp.and_(is_double, exp.func("coalesce", disagrees, exp.true())),
+                ),
+                exp.false(),
+            )
+        )
+    texts = {f: text((f,)) for f in FIELDS}
+    plain = exp.func(
+        "coalesce",
+        exp.and_(
+            kind(()).eq(_string("OBJECT")),
+            *[kind((f,)).eq(_string("VARCHAR")) for f in FIELDS],
+            exp.func("length", texts["transaction_id"]).between(
+                exp.Literal.number(1), exp.Literal.number(128)
+            ),
+            exp.func("length", texts["customer_id"]) > exp.Literal.number(0),
+            exp.func("length", texts["event_type"]) > exp.Literal.number(0),
+            exp.func("regexp_full_match", texts["timestamp"], _string(TIMESTAMP_PATTERN)),
+            exp.or_(
+                kind(("properties",)).is_(exp.null()),
+                kind(("properties",)).isin(_string("OBJECT"), _string("NULL")),
+            ),
+            *[exp.not_(d) for d in doubts],
+        ),
+        exp.false(),
+    )
+    timestamp = exp.cast(exp.cast(texts["timestamp"], "TIMESTAMPTZ"), "TIMESTAMP")
+    query = exp.select(
+        exp.column("filename"),
+        plain.as_("plain"),
+        texts["transaction_id"].as_("transaction_id"),
+        texts["customer_id"].as_("customer_id"),
+        texts["event_type"].as_("event_type"),
+        exp.Case(ifs=[exp.If(this=plain, true=timestamp)]).as_("timestamp"),
+        *[value.as_(prop_column(i)) for i, value in enumerate(values)],
+        content_key(line).as_("content"),
+    ).from_(parsed.subquery("lines"))
+    return query.sql(dialect=DIALECT)
+
+
+def content_key(line: exp.Expression) -> exp.Expression:
+    """What two events with one transaction ID must share to be the same event: the line's
+    text. A retry that repeats the line is a plain duplicate; any other difference, even in
+    key order, is reported as a conflict (over-reporting is safer than missing one)."""
+    return exp.func("md5", exp.func("trim", line, _string(" \t\r\n")))
+
+
+def _columns(names: Sequence[str]) -> str:
+    return "".join(f", {prop_column(i)}" for i in range(len(names)))
+
+
+def ingest(
+    connection: duckdb.DuckDBPyConnection,
+    files: Sequence[tuple[Path, str]],
+    names: Sequence[str],
+) -> Ingested:
+    """Create the view `parsed` over `files`: one row per valid event, ordered by `seq`."""
+    props = "".join(f", {prop_column(i)} VARCHAR" for i in range(len(names)))
+    connection.execute(
+        "CREATE TEMP TABLE slow_lines (seq BIGINT, transaction_id VARCHAR, customer_id VARCHAR, "
+        f"event_type VARCHAR, timestamp TIMESTAMP{props}, content VARCHAR)"
+    )
+    connection.execute("CREATE TEMP TABLE file_index (filename VARCHAR, file_index BIGINT)")
+    readable = [(i, path) for i, (path, _) in enumerate(files) if path.is_file()]
+    slow = {i for i, (path, _) in enumerate(files) if not path.is_file()}
+    slow |= _read_fast(connection, readable, names)
+    read, rejected = 0, []
+    for i in sorted(slow):
+        count, problems = _read_slow(connection, i, files[i], names)
+        read += count
+        rejected.extend(problems)
+    connection.execute(
+        f"""CREATE TEMP VIEW parsed AS
+        SELECT f.file_index * {FILE_STRIDE} + l.rowid - f.first_row + 1 AS seq,
+               l.transaction_id, l.customer_id,
+               l.event_type, l.timestamp{_columns(names)}, l.content
+        FROM fast_lines l JOIN file_index f USING (filename)
+        WHERE NOT f.slow
+        UNION ALL
+        SELECT * FROM slow_lines"""
+    )
+    fast_read = connection.execute(
+        "SELECT count(*) FROM fast_lines JOIN file_index USING (filename) WHERE NOT slow"
+    ).fetchone()
+    return Ingested(
+        read + (fast_read[0] if fast_read else 0), rejected, [files[i][1] for i in sorted(slow)]
+    )
+
+
+def _read_fast(
+    connection: duckdb.DuckDBPyConnection, files: Sequence[tuple[int, Path]], names: Sequence[str]
+) -> set[int]:
+    """Read files in DuckDB into `fast_lines`; the indexes of files that need Python."""
+    connection.execute("ALTER TABLE file_index ADD COLUMN slow BOOLEAN DEFAULT false")
+    connection.execute("ALTER TABLE file_index ADD COLUMN first_row BIGINT DEFAULT 0")
+    props = "".join(f", {prop_column(i)} VARCHAR" for i in range(len(names)))
+    connection.execute(
+        "CREATE TEMP TABLE fast_lines (filename VARCHAR, plain BOOLEAN, transaction_id VARCHAR, "
+        f"customer_id VARCHAR, event_type VARCHAR, timestamp TIMESTAMP{props}, content VARCHAR)"
+    )
+    if not files:
+        return set()
+    try:
+        connection.execute(
+            f"INSERT INTO fast_lines {fast_query(names)}", [[str(path) for _, path in files]]
+        )
+    except duckdb.Error:
+        connection.execute("DELETE FROM fast_lines")
+        return {i for i, _ in files}  # unreadable as a whole (e.g. a broken .gz): go slow
+    if files:
+        connection.executemany(
+            "INSERT INTO file_index VALUES (?, ?, false, 0)", [(str(path), i) for i, path in files]
+        )
+    # seq counts event lines within each file: position = rowid - the file's first rowid + 1
+    connection.execute(
+        "UPDATE file_index SET first_row = m.first_row FROM (SELECT filename, min(rowid) AS "
+        "first_row FROM fast_lines GROUP BY filename) m WHERE file_index.filename = m.filename"
+    )
+    connection.execute(
+        "UPDATE file_index SET slow = true WHERE filename IN "
+        "(SELECT DISTINCT filename FROM fast_lines WHERE NOT plain)"
+    )
+    rows = connection.execute("SELECT file_index FROM file_index WHERE slow").fetchall()
+    return {row[0] for row in rows}
+
+
+def _read_slow(
+    connection: duckdb.DuckDBPyConnection,
+    index: int,
+    file: tuple[Path, str],
+    names: Sequence[str],
+) -> tuple[int, list[Rejected]]:
+    """Read one file line by line in Python: valid events into `slow_lines`, rejections back."""
+    rejected: list[Rejected] = []
+    count, written = 0, 0
+    with tempfile.TemporaryDirectory(prefix="plan-ingest-") as directory:
+        path = Path(directory) / "events.jsonl"
+        with path.open("w", encoding="utf-8") as out:
+            for item in read_events([file], keep_text=True):
+                count += 1
+                if not isinstance(item, Event):
+                    rejected.append(
+                        Rejected(
+                            file=item.file,
+                            line=item.line,
+                            reason=item.reason,
+                            transaction_id=item.transaction_id,
+                        )
+                    )
+                    continue
+                written += 1
+                out.write(
+                    json.dumps(
+                        {
+                            "seq": index * FILE_STRIDE + item.line,
+                            "line": item.text,
+                            "transaction_id": item.transaction_id,
+                            "customer_id": item.customer_id,
+                            "event_type": item.event_type,
+                            "timestamp": item.timestamp.replace(tzinfo=None).isoformat(),
+                            **{prop_column(i): item.properties.get(n) for i, n in enumerate(names)},
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
+        if written:
+            _load_slow(connection, path, names)
+    return count, rejected
+
+
+def _load_slow(connection: duckdb.DuckDBPyConnection, path: Path, names: Sequence[str]) -> None:
+    columns = {
+        "seq": "BIGINT",
+        "line": "VARCHAR",
+        "transaction_id": "VARCHAR",
+        "customer_id": "VARCHAR",
+        "event_type": "VARCHAR",
+        "timestamp": "TIMESTAMP",
+        **{prop_column(i): "VARCHAR" for i in range(len(names))},
+    }
+    struct = "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
+    content = content_key(exp.column("line")).sql(dialect=DIALECT)
+    connection.execute(
+        f"INSERT INTO slow_lines SELECT seq, transaction_id, customer_id, event_type, "
+        f"timestamp{_columns(names)}, {content} FROM read_json(?, format='newline_delimited', "
+        f"columns={struct})",
+        [str(path)],
+    )

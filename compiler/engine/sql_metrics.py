@@ -1,0 +1,142 @@
+"""SQL metrics at run time: a package's own SELECT over one customer's events of one period.
+
+The query runs on the replay's DuckDB connection after it has given up external access and
+locked its configuration (see store.EventStore.lock), over a view `events(transaction_id,
+customer_id, event_type, timestamp, properties)` narrowed to one contract period, where
+`properties` maps the property names the query reads to their text. `plan validate` has checked
+the query (one SELECT over `events`, no files or other tables); at run time its result is read
+as `value` (cast to DECIMAL(38, 9)) and one column per group key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+
+from compiler.engine.metering import Columns
+from compiler.engine.store import naive_utc
+from compiler.plan.ir import MetricPlan
+
+DIALECT = "duckdb"
+
+
+class SqlMetricError(Exception):
+    """A SQL metric failed at run time; the CLI places it on the metric's `sql` node."""
+
+    def __init__(self, metric_id: str, message: str):
+        super().__init__(f"SQL metric '{metric_id}' failed: {message}")
+        self.metric_id = metric_id
+        self.reason = message
+
+
+def referenced_properties(sql: str) -> set[str]:
+    """Property names a query reads as `properties['name']`."""
+    try:
+        tree = sqlglot.parse_one(sql, read=DIALECT)
+    except sqlglot.errors.ParseError:
+        return set()
+    names = set()
+    for bracket in tree.find_all(exp.Bracket):
+        target = bracket.this
+        if isinstance(target, exp.Column) and target.name.lower() == "properties":
+            for key in bracket.expressions:
+                if isinstance(key, exp.Literal) and key.is_string:
+                    names.add(key.this)
+    return names
+
+
+def event_types(sql: str) -> set[str] | None:
+    """Event types the query restricts itself to (`event_type = 'x'` / `IN (...)`), or None
+    when it names none: then every event of the period counts as measured by it."""
+    try:
+        tree = sqlglot.parse_one(sql, read=DIALECT)
+    except sqlglot.errors.ParseError:
+        return None
+    found: set[str] = set()
+    for node in tree.find_all(exp.EQ, exp.In):
+        column = node.this if isinstance(node.this, exp.Column) else node.expression
+        if not (isinstance(column, exp.Column) and column.name.lower() == "event_type"):
+            continue
+        values = node.expressions if isinstance(node, exp.In) else [node.expression]
+        found.update(v.this for v in values if isinstance(v, exp.Literal) and v.is_string)
+    return found or None
+
+
+@dataclass(frozen=True)
+class SqlRow:
+    values: dict[str, str | None]
+    value: Decimal
+
+
+def _view(names: list[str], columns: Columns, contract_id: str, period_start: datetime) -> str:
+    entries = exp.Array(
+        expressions=[
+            exp.Struct(
+                expressions=[
+                    exp.PropertyEQ(
+                        this=exp.to_identifier("key"), expression=exp.Literal.string(name)
+                    ),
+                    exp.PropertyEQ(this=exp.to_identifier("value"), expression=columns(name)),
+                ]
+            )
+            for name in names
+        ]
+    )
+    present = exp.Lambda(
+        this=exp.not_(exp.column("value", table="e").is_(exp.null())),
+        expressions=[exp.to_identifier("e")],
+    )
+    properties = exp.func("map_from_entries", exp.func("list_filter", entries, present))
+    query = (
+        exp.select(
+            "transaction_id",
+            "customer_id",
+            "event_type",
+            "timestamp",
+            properties.as_("properties"),
+        )
+        .from_("attributed")
+        .where(
+            exp.and_(
+                exp.column("contract_id").eq(exp.Literal.string(contract_id)),
+                exp.column("period_start").eq(
+                    exp.cast(exp.Literal.string(naive_utc(period_start).isoformat()), "TIMESTAMP")
+                ),
+            )
+        )
+    )
+    return "CREATE OR REPLACE TEMP VIEW events AS " + query.sql(dialect=DIALECT)
+
+
+def run_sql_metric(
+    connection: duckdb.DuckDBPyConnection,
+    metric: MetricPlan,
+    columns: Columns,
+    contract_id: str,
+    period_start: datetime,
+) -> list[SqlRow]:
+    """The metric's rows for one contract period."""
+    assert metric.sql is not None
+    names = sorted(referenced_properties(metric.sql) & set(columns.names))
+    keys = list(metric.group_keys)
+    outer = exp.select(
+        exp.cast(exp.column("value"), "DECIMAL(38, 9)").as_("value"),
+        *[exp.column(k) for k in keys],
+    ).from_(sqlglot.parse_one(metric.sql, read=DIALECT).subquery("metric"))
+    try:
+        connection.execute(_view(names, columns, contract_id, period_start))
+        rows = connection.execute(outer.sql(dialect=DIALECT)).fetchall()
+    except (duckdb.Error, sqlglot.errors.SqlglotError) as exc:
+        raise SqlMetricError(metric.id, str(exc).splitlines()[0]) from exc
+    return [
+        SqlRow(
+            {k: None if v is None else str(v) for k, v in zip(keys, row[1:], strict=True)},
+            Decimal(0) if row[0] is None else row[0],
+        )
+        for row in rows
+    ]
