@@ -111,10 +111,12 @@ def compile_command(package: Path, output: Path | None) -> None:
         click.echo(f"wrote {output} ({plan.plan_hash})", err=True)
 
 
-PREVIEW_FORMATS = ("text", "json", "markdown")
+PREVIEW_FORMATS = ("text", "json", "markdown", "html")
 
 
-def _echo_results(results: list[ReplayResult], fmt: str) -> None:
+def _echo_results(
+    results: list[ReplayResult], fmt: str, names: dict[str, dict[str, str]] | None = None
+) -> None:
     """Invoices in the format asked for; a machine format puts nothing else on stdout."""
     from compiler.report.invoice_json import invoice_document, to_json
     from compiler.report.invoice_markdown import to_markdown
@@ -128,6 +130,11 @@ def _echo_results(results: list[ReplayResult], fmt: str) -> None:
         else:
             documents = [invoice_document(r) for r in results]
             click.echo(json.dumps(documents, indent=2, ensure_ascii=False))
+        return
+    if fmt == "html":
+        from compiler.report.invoice_html import to_html
+
+        click.echo(to_html(results, names), nl=False)
         return
     render = to_markdown if fmt == "markdown" else to_text
     click.echo("\n".join(render(r) for r in results), nl=False)
@@ -146,7 +153,7 @@ def preview(package: Path, scenario: str | None, fmt: str) -> None:
         results = api.preview(package, scenario)
     except LookupError as exc:
         raise click.UsageError(str(exc)) from exc
-    _echo_results(results, fmt)
+    _echo_results(results, fmt, _customer_names(package) if fmt == "html" else None)
 
 
 def _period(text: str) -> Period:
@@ -212,6 +219,15 @@ def replay_command(
     _echo_results([result], fmt)
 
 
+def _customer_names(package: Path) -> dict[str, dict[str, str]]:
+    """Scenario → customer ID → name, for pages a customer reads (invoices carry only IDs)."""
+    return {
+        s.name: {cid: c.name for cid, c in s.model.customers.items()}
+        for s in api.validate(package).package.scenarios
+        if s.model is not None
+    }
+
+
 @main.command()
 @click.argument("package", type=click.Path(path_type=Path, file_okay=False))
 @click.option(
@@ -251,6 +267,69 @@ def schema(check: bool, directory: Path) -> None:
         sys.exit(EXIT_FOUND if stale else EXIT_OK)
     for path in schemas.write(directory):
         click.echo(f"wrote {path}")
+
+
+def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    from compiler.model.common import parse_instant
+
+    if value is None:
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+DIFF_FORMATS = ("text", "json", "markdown")
+
+
+@main.command()
+@click.option("--base", required=True, metavar="REV", help="Git revision to compare with.")
+@PACKAGES
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="INSTANT",
+    callback=_instant,
+    help="Rates in effect at this instant count as released (default: now).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(DIFF_FORMATS), default="text", show_default=True
+)
+@guarded
+def diff(base: str, packages: tuple[Path, ...], as_of: Any, fmt: str) -> None:
+    """Compare packages at a git revision with the working tree; exit 1 on breaking changes."""
+    from compiler.diff import RevisionError, diff_revision
+    from compiler.report import diff_json, diff_markdown, diff_text
+
+    try:
+        report = diff_revision(base, packages, as_of)
+    except RevisionError as exc:
+        raise click.UsageError(str(exc)) from exc
+    render = {
+        "text": diff_text.to_text,
+        "json": diff_json.to_json,
+        "markdown": diff_markdown.to_markdown,
+    }[fmt]
+    click.echo(render(report), nl=False)
+    sys.exit(EXIT_FOUND if report.breaking else EXIT_OK)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--package", "package_name", help="Name of the starter package (default: DIR's).")
+@guarded
+def init(directory: Path, package_name: str | None) -> None:
+    """Write a starter pricing repository: a package, a scenario, golden tests and CI."""
+    from compiler.starter import StarterError, write_starter
+
+    try:
+        written = write_starter(directory, package_name)
+    except StarterError as exc:
+        raise click.UsageError(str(exc)) from exc
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"next: cd {directory} && git init && plan validate && python -m pytest")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compiler.engine.invoice import ReplayResult
-from compiler.report.invoice_text import _line_rows
+from compiler.report.invoice_text import line_rows
 from compiler.report.labels import BUCKET_LABELS, day
 
 
@@ -21,7 +21,7 @@ def to_markdown(result: ReplayResult) -> str:
         )
         out += ["", "| Line | Quantity | Unit price | Amount |", "|---|---:|---:|---:|"]
         for line in invoice.line_items:
-            for row in _line_rows(line):
+            for row in line_rows(line):
                 out.append("| " + " | ".join(_cell(c) for c in row) + " |")
         out.append(f"| **Subtotal** | | | {invoice.subtotal} |")
         if invoice.applied:

@@ -23,7 +23,7 @@ from compiler.engine.invoice import (
 from compiler.report.labels import BUCKET_LABELS, day, describe_values, money
 
 
-def _line_rows(line: LineItem) -> list[tuple[str, str, str, str]]:
+def line_rows(line: LineItem) -> list[tuple[str, str, str, str]]:
     """(description, quantity, unit price, amount) rows for one line and its details."""
     if isinstance(line, UsageLine):
         label = line.name + describe_values(line.pricing_group_values)
@@ -64,7 +64,7 @@ def _line_rows(line: LineItem) -> list[tuple[str, str, str, str]]:
             (
                 f"{line.name}  {day(line.starting_at)}–{day(line.ending_before)}{prorated}",
                 str(line.quantity),
-                str(line.unit_price),
+                "" if line.unit_price is None else str(line.unit_price),
                 money(line.amount, line.unit),
             )
         ]
@@ -79,10 +79,11 @@ def _line_rows(line: LineItem) -> list[tuple[str, str, str, str]]:
         note = " (shown, still billed)" if line.commit_type == "postpaid" else ""
         return [
             (
-                f"{line.type.replace('_', ' ')}: {line.name} '{line.commit_id}'{note}",
+                f"{line.type.replace('_', ' ')}: {line.name} '{line.commit_id}' "
+                f"on {line.applied_to}{note}",
                 "",
                 "",
-                str(line.amount),
+                money(line.amount, line.unit),
             )
         ]
     assert isinstance(line, ConversionLine)
@@ -101,7 +102,7 @@ def invoice_table(invoice: Invoice) -> Table:
     table.add_column("Unit price", justify="right")
     table.add_column("Amount", justify="right", footer=Text(str(invoice.total), style="bold"))
     for line in invoice.line_items:
-        for row in _line_rows(line):
+        for row in line_rows(line):
             table.add_row(*row)
     table.add_section()
     table.add_row("Subtotal", "", "", str(invoice.subtotal))
