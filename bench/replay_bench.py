@@ -32,11 +32,13 @@ HAND_WRITTEN = """
 import sys, time, json, duckdb
 files, memory_limit = sys.argv[1].split(","), sys.argv[2]
 connection = duckdb.connect(config={"threads": 2, "memory_limit": memory_limit})
+connection.execute("SET enable_progress_bar = false")
 reader = (
     "read_parquet(?)" if files[0].endswith(".parquet") else
     "read_json(?, format='newline_delimited', columns={'transaction_id': 'VARCHAR', "
     "'customer_id': 'VARCHAR', 'event_type': 'VARCHAR', 'timestamp': 'VARCHAR', "
-    "'properties': 'MAP(VARCHAR, VARCHAR)'})"
+    "'properties': 'STRUCT(model_name VARCHAR, user_id VARCHAR, input_tokens VARCHAR, "
+    "output_tokens VARCHAR)'})"
 )
 start = time.perf_counter()
 rows = connection.execute(f'''

@@ -1,9 +1,9 @@
 """plan-compiler: pricing as code.
 
-    import compiler
-    validation = compiler.validate("packages/ai-platform")
-    plan, _ = compiler.compile_package("packages/ai-platform")
-    results = compiler.preview("packages/ai-platform", scenario="november")
+import compiler
+validation = compiler.validate("packages/ai-platform")
+plan, _ = compiler.compile_package("packages/ai-platform")
+results = compiler.preview("packages/ai-platform", scenario="november")
 """
 
 from compiler.api import compile_package, package_dirs, preview, replay, validate

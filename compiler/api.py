@@ -10,6 +10,7 @@ from compiler.engine.invoice import ReplayResult
 from compiler.engine.periods import Period
 from compiler.engine.replay import ReplayInput, replay
 from compiler.engine.scenario_replay import scenario_input
+from compiler.engine.store import DEFAULT_MEMORY_LIMIT
 from compiler.model.scenario import Customer, CustomersFile
 from compiler.plan.build import build_plan
 from compiler.plan.ir import RatingPlan
@@ -91,6 +92,7 @@ def replay_files(
     event_files: list[Path],
     period: Period,
     as_of: datetime | None = None,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
 ) -> ReplayResult:
     """Backtest a package on real usage: `plan replay`."""
     from compiler.diagnostics import display_path
@@ -109,5 +111,6 @@ def replay_files(
         event_files=[(p, display_path(p)) for p in event_files],
         period=period,
         as_of=as_of or datetime.now(UTC),
+        memory_limit=memory_limit,
     )
     return replay(plan, inputs)

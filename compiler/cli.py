@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,6 +17,7 @@ import click
 
 from compiler import api
 from compiler.diagnostics import CompilerError, Diagnostic, has_errors, sorted_diagnostics
+from compiler.engine.ingest import EventFileError
 from compiler.engine.invoice import ReplayResult
 from compiler.engine.periods import Period
 from compiler.report.diagnostics_formats import FORMATS as DIAGNOSTIC_FORMATS
@@ -38,6 +40,9 @@ def guarded(command: F) -> F:
             raise
         except CompilerError as exc:
             _print_diagnostics(exc.diagnostics, "text", err=True)
+            sys.exit(EXIT_FOUND)
+        except EventFileError as exc:
+            click.echo(f"plan: error: {exc}", err=True)
             sys.exit(EXIT_FOUND)
         except Exception as exc:  # the last line of defence: never a bare traceback
             click.echo(
@@ -156,6 +161,38 @@ def preview(package: Path, scenario: str | None, fmt: str) -> None:
     _echo_results(results, fmt, _customer_names(package) if fmt == "html" else None)
 
 
+@contextmanager
+def _progress_on_terminal() -> Iterator[None]:
+    """A rich progress bar on stderr while DuckDB works, only when stderr is a terminal."""
+    from compiler.engine.store import progress_display
+
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+    tasks: dict[str, TaskID] = {}
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+
+        def show(what: str, percent: float | None) -> None:
+            if what not in tasks:
+                tasks[what] = bar.add_task(what, total=100)
+            bar.update(tasks[what], completed=100 if percent is None else percent)
+
+        token = progress_display.set(show)
+        try:
+            yield
+        finally:
+            progress_display.reset(token)
+
+
 def _period(text: str) -> Period:
     from compiler.model.common import parse_instant
 
@@ -191,6 +228,12 @@ def _period(text: str) -> Period:
     "--as-of", "as_of", metavar="INSTANT", help="Judge draft/finalized at (default: now)."
 )
 @click.option(
+    "--memory-limit",
+    default="2GB",
+    show_default=True,
+    help="DuckDB's memory limit; what does not fit spills to a temporary directory.",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(PREVIEW_FORMATS), default="text", show_default=True
 )
 @guarded
@@ -200,9 +243,13 @@ def replay_command(
     customers_file: Path,
     period_text: str,
     as_of: str | None,
+    memory_limit: str,
     fmt: str,
 ) -> None:
-    """Replay event files through a package's plan (backtesting at scale)."""
+    """Replay event files through a package's plan (backtesting at scale).
+
+    Events: JSON Lines (.jsonl, .jsonl.gz) or Parquet, any number of files. A progress bar
+    shows on a terminal (on stderr), never when the output is piped."""
     from compiler.model.common import parse_instant
 
     period = _period(period_text)
@@ -213,7 +260,10 @@ def replay_command(
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--as-of") from exc
     try:
-        result = api.replay_files(package, customers_file, list(events), period, when)
+        with _progress_on_terminal():
+            result = api.replay_files(
+                package, customers_file, list(events), period, when, memory_limit
+            )
     except LookupError as exc:
         raise click.UsageError(str(exc)) from exc
     _echo_results([result], fmt)
@@ -293,9 +343,7 @@ DIFF_FORMATS = ("text", "json", "markdown")
     callback=_instant,
     help="Rates in effect at this instant count as released (default: now).",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(DIFF_FORMATS), default="text", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(DIFF_FORMATS), default="text", show_default=True)
 @guarded
 def diff(base: str, packages: tuple[Path, ...], as_of: Any, fmt: str) -> None:
     """Compare packages at a git revision with the working tree; exit 1 on breaking changes."""

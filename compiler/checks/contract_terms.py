@@ -17,8 +17,9 @@ _RELATIVE = ("starting_month", "months")
 _ABSOLUTE = ("starting_at", "ending_before")
 
 
-def _window(site: TermsSite, window: Window, path: tuple[str | int, ...], what: str
-            ) -> Iterator[Diagnostic]:
+def _window(
+    site: TermsSite, window: Window, path: tuple[str | int, ...], what: str
+) -> Iterator[Diagnostic]:
     relative = [f for f in _RELATIVE if getattr(window, f) is not None]
     absolute = [f for f in _ABSOLUTE if getattr(window, f) is not None]
     if relative and absolute:
@@ -29,14 +30,22 @@ def _window(site: TermsSite, window: Window, path: tuple[str | int, ...], what: 
             site.key(*path, absolute[0]),
             "use months counted from the contract start, or dates, not both",
         )
-    if (window.starting_at is not None and window.ending_before is not None
-            and window.ending_before <= window.starting_at):
-        yield error("E0306", f"{what} ends before it starts", site.value(*path, "ending_before"),
-                    "ending_before is exclusive and must be after starting_at")
+    if (
+        window.starting_at is not None
+        and window.ending_before is not None
+        and window.ending_before <= window.starting_at
+    ):
+        yield error(
+            "E0306",
+            f"{what} ends before it starts",
+            site.value(*path, "ending_before"),
+            "ending_before is exclusive and must be after starting_at",
+        )
 
 
-def _one_date(site: TermsSite, month: int | None, date: object, path: tuple[str | int, ...],
-              what: str) -> Iterator[Diagnostic]:
+def _one_date(
+    site: TermsSite, month: int | None, date: object, path: tuple[str | int, ...], what: str
+) -> Iterator[Diagnostic]:
     if (month is None) == (date is None):
         yield error(
             "E0306",
@@ -63,11 +72,19 @@ def override_shapes(ctx: CheckContext) -> Iterator[Diagnostic]:
                     "write one override per change",
                 )
             if not override.products and not override.tags:
-                yield error("E0306", f"{what} targets no product", site.value(*path),
-                            "give `products: [...]` and/or `tags: [...]`")
+                yield error(
+                    "E0306",
+                    f"{what} targets no product",
+                    site.value(*path),
+                    "give `products: [...]` and/or `tags: [...]`",
+                )
             if override.tier_mode is not None and override.tiers is None:
-                yield error("E0306", f"{what}: tier_mode without tiers",
-                            site.key(*path, "tier_mode"), "remove tier_mode, or give tiers")
+                yield error(
+                    "E0306",
+                    f"{what}: tier_mode without tiers",
+                    site.key(*path, "tier_mode"),
+                    "remove tier_mode, or give tiers",
+                )
             yield from _window(site, override, path, what)
 
 
@@ -78,21 +95,34 @@ def balance_terms(ctx: CheckContext) -> Iterator[Diagnostic]:
             what = f"commit '{commit.id}' of {site.owner}"
             yield from _window(site, commit.access, ("commits", i, "access"), f"access of {what}")
             for j, entry in enumerate(commit.invoice):
-                yield from _one_date(site, entry.month, entry.date, ("commits", i, "invoice", j),
-                                     f"invoice entry {j + 1} of {what}")
+                yield from _one_date(
+                    site,
+                    entry.month,
+                    entry.date,
+                    ("commits", i, "invoice", j),
+                    f"invoice entry {j + 1} of {what}",
+                )
         for i, credit in enumerate(site.terms.credits):
             what = f"credit '{credit.id}' of {site.owner}"
             if credit.access is None and credit.recurring is None:
-                yield error("E0306", f"{what} has neither access nor recurring",
-                            site.value("credits", i),
-                            "give `access: {starting_month: 0, months: N}` or "
-                            "`recurring: monthly`")
+                yield error(
+                    "E0306",
+                    f"{what} has neither access nor recurring",
+                    site.value("credits", i),
+                    "give `access: {starting_month: 0, months: N}` or `recurring: monthly`",
+                )
             if credit.access is not None:
-                yield from _window(site, credit.access, ("credits", i, "access"),
-                                   f"access of {what}")
+                yield from _window(
+                    site, credit.access, ("credits", i, "access"), f"access of {what}"
+                )
         for i, charge in enumerate(site.terms.scheduled_charges):
-            yield from _one_date(site, charge.month, charge.date, ("scheduled_charges", i),
-                                 f"scheduled charge {i + 1} of {site.owner}")
+            yield from _one_date(
+                site,
+                charge.month,
+                charge.date,
+                ("scheduled_charges", i),
+                f"scheduled charge {i + 1} of {site.owner}",
+            )
 
 
 def _balances(terms: ContractTerms) -> list[tuple[str, int, Commit | Credit]]:

@@ -25,8 +25,14 @@ from compiler.source.package_source import SourceMap
 from compiler.source.yaml_reader import YamlPath
 
 KINDS = ("metric", "product", "rate_card", "template", "pricing_unit", "scenario")
-_COLOURS = {"metric": "#e8f4fd", "product": "#eafbea", "rate_card": "#fff6e0",
-            "template": "#f3e8fd", "pricing_unit": "#fdeaea", "scenario": "#eeeeee"}
+_COLOURS = {
+    "metric": "#e8f4fd",
+    "product": "#eafbea",
+    "rate_card": "#fff6e0",
+    "template": "#f3e8fd",
+    "pricing_unit": "#fdeaea",
+    "scenario": "#eeeeee",
+}
 
 
 def node(kind: str, object_id: str) -> str:
@@ -81,40 +87,68 @@ def build_graph(loaded: LoadedPackage) -> nx.DiGraph:
             link(here, node("metric", product.metric), ("products", pid, "metric"), positions)
         if product.of is not None:
             for j, included in enumerate(product.of.products):
-                link(here, node("product", included), ("products", pid, "of", "products", j),
-                     positions)
+                link(
+                    here,
+                    node("product", included),
+                    ("products", pid, "of", "products", j),
+                    positions,
+                )
             for j, tag in enumerate(product.of.tags):
                 for other, candidate in package.products.items():
                     if tag in candidate.tags:
-                        link(here, node("product", other), ("products", pid, "of", "tags", j),
-                             positions, via="tag")
+                        link(
+                            here,
+                            node("product", other),
+                            ("products", pid, "of", "tags", j),
+                            positions,
+                            via="tag",
+                        )
     for card_id, card in package.rate_cards.items():
         here = node("rate_card", card_id)
         for pid, entries in card.rates.items():
             link(here, node("product", pid), ("rate_cards", card_id, "rates", pid), positions)
             for i, entry in enumerate(entries):
                 if entry.unit is not None:
-                    link(here, node("pricing_unit", entry.unit),
-                         ("rate_cards", card_id, "rates", pid, i, "unit"), positions)
+                    link(
+                        here,
+                        node("pricing_unit", entry.unit),
+                        ("rate_cards", card_id, "rates", pid, i, "unit"),
+                        positions,
+                    )
         for unit in card.pricing_units:
-            link(here, node("pricing_unit", unit), ("rate_cards", card_id, "pricing_units", unit),
-                 positions)
+            link(
+                here,
+                node("pricing_unit", unit),
+                ("rate_cards", card_id, "pricing_units", unit),
+                positions,
+            )
     for site in contract_terms(loaded):
         if site.scenario is None:
             here = node("template", str(site.path[-1]))
             assert site.template is not None
-            link(here, node("rate_card", site.template.rate_card), (*site.path, "rate_card"),
-                 site.positions)
+            link(
+                here,
+                node("rate_card", site.template.rate_card),
+                (*site.path, "rate_card"),
+                site.positions,
+            )
         else:
             here = node("scenario", site.scenario.name)
         for reference in product_references(site.terms):
-            link(here, node("product", reference.product), (*site.path, *reference.path),
-                 site.positions)
+            link(
+                here,
+                node("product", reference.product),
+                (*site.path, *reference.path),
+                site.positions,
+            )
     for scenario in loaded.scenarios:
         for customer_id, index, contract in scenario_contracts(scenario):
-            link(node("scenario", scenario.name), node("template", contract.template),
-                 ("customers", customer_id, "contracts", index, "template"),
-                 scenario.source.positions)
+            link(
+                node("scenario", scenario.name),
+                node("template", contract.template),
+                ("customers", customer_id, "contracts", index, "template"),
+                scenario.source.positions,
+            )
     return graph
 
 
@@ -153,8 +187,14 @@ def to_mermaid(graph: nx.DiGraph) -> str:
 
 def to_dot(graph: nx.DiGraph) -> str:
     """A Graphviz DOT digraph of the graph, nodes and edges sorted."""
-    shapes = {"metric": "ellipse", "product": "box", "rate_card": "folder",
-              "template": "note", "pricing_unit": "diamond", "scenario": "component"}
+    shapes = {
+        "metric": "ellipse",
+        "product": "box",
+        "rate_card": "folder",
+        "template": "note",
+        "pricing_unit": "diamond",
+        "scenario": "component",
+    }
     name = graph.graph.get("name") or "package"
     lines = [f"digraph {_quote(name)} {{", "    rankdir=LR;"]
     for node_name in sorted(graph.nodes):

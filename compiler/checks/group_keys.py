@@ -11,9 +11,7 @@ from compiler.diagnostics import Diagnostic, Span, error
 from compiler.model import Product
 
 
-def _group_key_subset(
-    ctx: CheckContext, field: str, code: str, role: str
-) -> Iterator[Diagnostic]:
+def _group_key_subset(ctx: CheckContext, field: str, code: str, role: str) -> Iterator[Diagnostic]:
     for pid, product in ctx.package.products.items():
         metric = ctx.package.metrics.get(product.metric or "")
         if metric is None:
@@ -52,8 +50,7 @@ def disjoint_group_keys(ctx: CheckContext) -> Iterator[Diagnostic]:
                     f"group key '{key}' of product '{pid}' is both a pricing and a "
                     "presentation key",
                     ctx.value("products", pid, "presentation_group_keys", i),
-                    "a pricing key already splits the line; remove it from "
-                    "presentation_group_keys",
+                    "a pricing key already splits the line; remove it from presentation_group_keys",
                 )
 
 
@@ -74,8 +71,8 @@ def _values_name_keys(
                 f"{where}: '{name}' is not a pricing group key of product '{product_id}' "
                 f"(its pricing keys: {shown})",
                 at_key[name],
-                did_you_mean(name, keys) or "pricing_group_values name exactly the product's "
-                "pricing_group_keys",
+                did_you_mean(name, keys)
+                or "pricing_group_values name exactly the product's pricing_group_keys",
             )
     missing = [k for k in keys if k not in values]
     if missing:
@@ -105,8 +102,10 @@ def pricing_group_values(ctx: CheckContext) -> Iterator[Diagnostic]:
                     product,
                     f"rate {i + 1} of '{pid}' on rate card '{card_id}'",
                     ctx.value(*path, "pricing_group_values") if has else ctx.value(*path),
-                    {k: ctx.key(*path, "pricing_group_values", k)
-                     for k in entry.pricing_group_values},
+                    {
+                        k: ctx.key(*path, "pricing_group_values", k)
+                        for k in entry.pricing_group_values
+                    },
                 )
     for site in contract_terms(ctx.loaded):
         for i, override in enumerate(site.terms.overrides):
@@ -123,6 +122,8 @@ def pricing_group_values(ctx: CheckContext) -> Iterator[Diagnostic]:
                     product,
                     f"override {i + 1} of {site.owner}",
                     site.value("overrides", i, "pricing_group_values"),
-                    {k: site.key("overrides", i, "pricing_group_values", k)
-                     for k in override.pricing_group_values},
+                    {
+                        k: site.key("overrides", i, "pricing_group_values", k)
+                        for k in override.pricing_group_values
+                    },
                 )

@@ -33,24 +33,43 @@ def product_fields(ctx: CheckContext) -> Iterator[Diagnostic]:
         path = ("products", pid)
         kind = product.type
         if kind == "usage" and product.metric is None:
-            yield error("E0208", f"usage product '{pid}' has no metric", ctx.key(*path),
-                        "add `metric: <metric id>`: a usage product prices a metric")
+            yield error(
+                "E0208",
+                f"usage product '{pid}' has no metric",
+                ctx.key(*path),
+                "add `metric: <metric id>`: a usage product prices a metric",
+            )
         if kind == "composite" and product.of is None:
-            yield error("E0208", f"composite product '{pid}' has no `of`", ctx.key(*path),
-                        "add `of: {products: [...]}` or `of: {tags: [...]}`")
+            yield error(
+                "E0208",
+                f"composite product '{pid}' has no `of`",
+                ctx.key(*path),
+                "add `of: {products: [...]}` or `of: {tags: [...]}`",
+            )
         if kind == "composite" and product.of is not None:
             if not product.of.products and not product.of.tags:
-                yield error("E0208", f"composite product '{pid}' selects no products",
-                            ctx.value(*path, "of"), "list products and/or tags under `of`")
+                yield error(
+                    "E0208",
+                    f"composite product '{pid}' selects no products",
+                    ctx.value(*path, "of"),
+                    "list products and/or tags under `of`",
+                )
         if kind != "composite" and product.of is not None:
-            yield error("E0208", f"{kind} product '{pid}' cannot have `of`",
-                        ctx.key(*path, "of"), "only composite products include other products")
+            yield error(
+                "E0208",
+                f"{kind} product '{pid}' cannot have `of`",
+                ctx.key(*path, "of"),
+                "only composite products include other products",
+            )
         if kind != "usage":
             for field in _USAGE_ONLY:
                 if ctx.positions.has((*path, field)):
-                    yield error("E0208", f"{kind} product '{pid}' cannot have `{field}`",
-                                ctx.key(*path, field),
-                                f"`{field}` applies to usage products only")
+                    yield error(
+                        "E0208",
+                        f"{kind} product '{pid}' cannot have `{field}`",
+                        ctx.key(*path, field),
+                        f"`{field}` applies to usage products only",
+                    )
         conversion = product.quantity_conversion
         if conversion is not None:
             given = [f for f in ("divide_by", "multiply_by") if getattr(conversion, f) is not None]

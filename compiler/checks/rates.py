@@ -83,8 +83,14 @@ def rate_kinds(ctx: CheckContext) -> Iterator[Diagnostic]:
                 )
                 continue
             for i, entry in enumerate(entries):
-                yield from _entry_kind(ctx, ("rate_cards", card_id, "rates", pid, i),
-                                       f"rate {i + 1} of '{pid}'", pid, product.type, entry)
+                yield from _entry_kind(
+                    ctx,
+                    ("rate_cards", card_id, "rates", pid, i),
+                    f"rate {i + 1} of '{pid}'",
+                    pid,
+                    product.type,
+                    entry,
+                )
 
 
 def _entry_kind(
@@ -105,28 +111,56 @@ def _entry_kind(
             "a composite takes a percentage; other products a price or tiers",
         )
     if kind == "composite" and entry.percentage is None and len(given) == 1:
-        yield error("E0303", f"{where}: composite product '{pid}' is priced by a percentage",
-                    ctx.key(*path, given[0]), "e.g. {percentage: 0.10} for 10% of its products")
+        yield error(
+            "E0303",
+            f"{where}: composite product '{pid}' is priced by a percentage",
+            ctx.key(*path, given[0]),
+            "e.g. {percentage: 0.10} for 10% of its products",
+        )
     if kind != "composite":
         for field in ("percentage", "minimum"):
             if getattr(entry, field) is not None:
-                yield error("E0303", f"{where}: `{field}` is for composite products only",
-                            ctx.key(*path, field), f"'{pid}' is a {kind} product")
+                yield error(
+                    "E0303",
+                    f"{where}: `{field}` is for composite products only",
+                    ctx.key(*path, field),
+                    f"'{pid}' is a {kind} product",
+                )
     elif entry.minimum is not None and entry.percentage is None:
-        yield error("E0303", f"{where}: `minimum` needs a percentage", ctx.key(*path, "minimum"),
-                    "a minimum bounds a composite's percentage charge")
+        yield error(
+            "E0303",
+            f"{where}: `minimum` needs a percentage",
+            ctx.key(*path, "minimum"),
+            "a minimum bounds a composite's percentage charge",
+        )
     if kind == "subscription" and entry.billing_frequency is None:
-        yield error("E0303", f"{where}: a subscription rate needs a billing_frequency",
-                    ctx.value(*path), "billing_frequency: monthly | quarterly | annual")
+        yield error(
+            "E0303",
+            f"{where}: a subscription rate needs a billing_frequency",
+            ctx.value(*path),
+            "billing_frequency: monthly | quarterly | annual",
+        )
     if kind != "subscription" and entry.billing_frequency is not None:
-        yield error("E0303", f"{where}: only subscriptions have a billing_frequency",
-                    ctx.key(*path, "billing_frequency"), f"'{pid}' is a {kind} product")
+        yield error(
+            "E0303",
+            f"{where}: only subscriptions have a billing_frequency",
+            ctx.key(*path, "billing_frequency"),
+            f"'{pid}' is a {kind} product",
+        )
     if kind == "subscription" and entry.tiers is not None:
-        yield error("E0303", f"{where}: a subscription is priced per unit, not by tiers",
-                    ctx.key(*path, "tiers"), "give `price` (per unit of the subscription)")
+        yield error(
+            "E0303",
+            f"{where}: a subscription is priced per unit, not by tiers",
+            ctx.key(*path, "tiers"),
+            "give `price` (per unit of the subscription)",
+        )
     if entry.tier_mode is not None and entry.tiers is None:
-        yield error("E0303", f"{where}: tier_mode without tiers", ctx.key(*path, "tier_mode"),
-                    "remove tier_mode, or price by tiers")
+        yield error(
+            "E0303",
+            f"{where}: tier_mode without tiers",
+            ctx.key(*path, "tier_mode"),
+            "remove tier_mode, or price by tiers",
+        )
 
 
 def currencies(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -141,8 +175,12 @@ def currencies(ctx: CheckContext) -> Iterator[Diagnostic]:
             else did_you_mean(card.currency, MINOR_UNITS)
             or "use an ISO 4217 code such as USD, EUR, JPY"
         )
-        yield error("E0304", f"rate card '{card_id}': '{card.currency}' is not an ISO 4217 "
-                    "currency code", ctx.value("rate_cards", card_id, "currency"), hint)
+        yield error(
+            "E0304",
+            f"rate card '{card_id}': '{card.currency}' is not an ISO 4217 currency code",
+            ctx.value("rate_cards", card_id, "currency"),
+            hint,
+        )
 
 
 def rate_units(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -152,10 +190,13 @@ def rate_units(ctx: CheckContext) -> Iterator[Diagnostic]:
     for card_id, card in ctx.package.rate_cards.items():
         for unit, worth in card.pricing_units.items():
             if worth <= 0:
-                yield error("E0305", f"rate card '{card_id}': pricing unit '{unit}' is worth "
-                            f"{worth}; it must be worth more than 0",
-                            ctx.value("rate_cards", card_id, "pricing_units", unit),
-                            f"how much {card.currency} one '{unit}' is worth")
+                yield error(
+                    "E0305",
+                    f"rate card '{card_id}': pricing unit '{unit}' is worth "
+                    f"{worth}; it must be worth more than 0",
+                    ctx.value("rate_cards", card_id, "pricing_units", unit),
+                    f"how much {card.currency} one '{unit}' is worth",
+                )
         for pid, entries in card.rates.items():
             for i, entry in enumerate(entries):
                 # An undefined unit is an unresolved reference (E0201).

@@ -29,8 +29,13 @@ def resolve_metrics(ctx: CheckContext) -> Iterator[Diagnostic]:
     metrics = ctx.package.metrics
     for pid, product in ctx.package.products.items():
         if product.metric is not None and product.metric not in metrics:
-            yield unresolved("metric", product.metric, metrics,
-                             ctx.value("products", pid, "metric"), f"product '{pid}'")
+            yield unresolved(
+                "metric",
+                product.metric,
+                metrics,
+                ctx.value("products", pid, "metric"),
+                f"product '{pid}'",
+            )
 
 
 def resolve_products(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -41,20 +46,33 @@ def resolve_products(ctx: CheckContext) -> Iterator[Diagnostic]:
             continue
         for j, included in enumerate(product.of.products):
             if included not in products:
-                yield unresolved("product", included, products,
-                                 ctx.value("products", pid, "of", "products", j),
-                                 f"composite product '{pid}'")
+                yield unresolved(
+                    "product",
+                    included,
+                    products,
+                    ctx.value("products", pid, "of", "products", j),
+                    f"composite product '{pid}'",
+                )
     for card_id, card in ctx.package.rate_cards.items():
         for rated in card.rates:
             if rated not in products:
-                yield unresolved("product", rated, products,
-                                 ctx.key("rate_cards", card_id, "rates", rated),
-                                 f"rate card '{card_id}'")
+                yield unresolved(
+                    "product",
+                    rated,
+                    products,
+                    ctx.key("rate_cards", card_id, "rates", rated),
+                    f"rate card '{card_id}'",
+                )
     for site in contract_terms(ctx.loaded):
         for reference in product_references(site.terms):
             if reference.product not in products:
-                yield unresolved("product", reference.product, products,
-                                 site.value(*reference.path), f"{site.owner} ({reference.role})")
+                yield unresolved(
+                    "product",
+                    reference.product,
+                    products,
+                    site.value(*reference.path),
+                    f"{site.owner} ({reference.role})",
+                )
 
 
 def resolve_rate_cards(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -62,9 +80,13 @@ def resolve_rate_cards(ctx: CheckContext) -> Iterator[Diagnostic]:
     cards = ctx.package.rate_cards
     for template_id, template in ctx.package.contract_templates.items():
         if template.rate_card not in cards:
-            yield unresolved("rate card", template.rate_card, cards,
-                             ctx.value("contract_templates", template_id, "rate_card"),
-                             f"contract template '{template_id}'")
+            yield unresolved(
+                "rate card",
+                template.rate_card,
+                cards,
+                ctx.value("contract_templates", template_id, "rate_card"),
+                f"contract template '{template_id}'",
+            )
 
 
 def resolve_pricing_units(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -73,12 +95,20 @@ def resolve_pricing_units(ctx: CheckContext) -> Iterator[Diagnostic]:
     for card_id, card in ctx.package.rate_cards.items():
         for unit in card.pricing_units:
             if unit not in units:
-                yield unresolved("pricing unit", unit, units,
-                                 ctx.key("rate_cards", card_id, "pricing_units", unit),
-                                 f"rate card '{card_id}'")
+                yield unresolved(
+                    "pricing unit",
+                    unit,
+                    units,
+                    ctx.key("rate_cards", card_id, "pricing_units", unit),
+                    f"rate card '{card_id}'",
+                )
         for pid, entries in card.rates.items():
             for i, entry in enumerate(entries):
                 if entry.unit is not None and entry.unit not in units:
-                    yield unresolved("pricing unit", entry.unit, units,
-                                     ctx.value("rate_cards", card_id, "rates", pid, i, "unit"),
-                                     f"rate of '{pid}' on rate card '{card_id}'")
+                    yield unresolved(
+                        "pricing unit",
+                        entry.unit,
+                        units,
+                        ctx.value("rate_cards", card_id, "rates", pid, i, "unit"),
+                        f"rate of '{pid}' on rate card '{card_id}'",
+                    )

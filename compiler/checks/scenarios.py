@@ -37,8 +37,11 @@ def contract_templates(ctx: CheckContext) -> Iterator[Diagnostic]:
                 f"'{contract.template}', which is not defined",
                 scenario_span(scenario, ("customers", customer_id, "contracts", i, "template")),
                 did_you_mean(contract.template, known)
-                or (f"defined templates: {', '.join(known)}" if known
-                    else "the package defines no contract templates"),
+                or (
+                    f"defined templates: {', '.join(known)}"
+                    if known
+                    else "the package defines no contract templates"
+                ),
             )
 
 
@@ -122,23 +125,38 @@ def _event_file_problems(scenario: LoadedScenario, package_dir: Path) -> Iterato
     if scenario.model.events is None:
         for found in sorted([*directory.glob("*.jsonl"), *directory.glob("*.jsonl.gz")]):
             if not _inside(found, package_dir):
-                yield error("E0504", f"event file '{found.name}' links outside the package "
-                            "directory", scenario_span(scenario, ()),
-                            "event files stay inside the package directory")
+                yield error(
+                    "E0504",
+                    f"event file '{found.name}' links outside the package directory",
+                    scenario_span(scenario, ()),
+                    "event files stay inside the package directory",
+                )
         return
     for i, text in enumerate(scenario.model.events):
         span = scenario_span(scenario, ("events", i))
         candidate = Path(text)
         if candidate.is_absolute() or text.startswith("~"):
-            yield error("E0504", f"event file path '{text}' is absolute", span,
-                        "paths are relative to the scenario directory, inside the package")
+            yield error(
+                "E0504",
+                f"event file path '{text}' is absolute",
+                span,
+                "paths are relative to the scenario directory, inside the package",
+            )
         elif not _inside(directory / candidate, package_dir):
-            yield error("E0504", f"event file path '{text}' leaves the package directory", span,
-                        "paths are relative to the scenario directory, inside the package "
-                        "(symbolic links are followed)")
+            yield error(
+                "E0504",
+                f"event file path '{text}' leaves the package directory",
+                span,
+                "paths are relative to the scenario directory, inside the package "
+                "(symbolic links are followed)",
+            )
         elif not _is_file(directory / candidate):
-            yield error("E0504", f"event file '{text}' does not exist", span,
-                        f"paths are relative to the scenario directory {directory.name}/")
+            yield error(
+                "E0504",
+                f"event file '{text}' does not exist",
+                span,
+                f"paths are relative to the scenario directory {directory.name}/",
+            )
 
 
 def event_paths(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -153,10 +171,13 @@ def period_not_empty(ctx: CheckContext) -> Iterator[Diagnostic]:
         assert scenario.model is not None
         period = scenario.model.scenario.period
         if period.ending_before <= period.starting_at:
-            yield error("E0505", f"scenario period ends ({_day(period.ending_before)}) before it "
-                        f"starts ({_day(period.starting_at)})",
-                        scenario_span(scenario, ("scenario", "period", "ending_before")),
-                        "ending_before is exclusive and must be after starting_at")
+            yield error(
+                "E0505",
+                f"scenario period ends ({_day(period.ending_before)}) before it "
+                f"starts ({_day(period.starting_at)})",
+                scenario_span(scenario, ("scenario", "period", "ending_before")),
+                "ending_before is exclusive and must be after starting_at",
+            )
 
 
 def contracts_end_after_start(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -169,8 +190,9 @@ def contracts_end_after_start(ctx: CheckContext) -> Iterator[Diagnostic]:
                     "E0506",
                     f"contract '{contract.id}' ends ({_day(end)}) before it "
                     f"starts ({_day(contract.starting_at)})",
-                    scenario_span(scenario, ("customers", customer_id, "contracts", i,
-                                             "ending_before")),
+                    scenario_span(
+                        scenario, ("customers", customer_id, "contracts", i, "ending_before")
+                    ),
                     "ending_before is exclusive and must be after starting_at",
                 )
 
@@ -182,8 +204,11 @@ def contract_ids(ctx: CheckContext) -> Iterator[Diagnostic]:
         for customer_id, i, contract in scenario_contracts(scenario):
             span = scenario_span(scenario, ("customers", customer_id, "contracts", i, "id"))
             if contract.id in first:
-                yield error("E0507", f"contract ID '{contract.id}' is already used (line "
-                            f"{first[contract.id]})", span,
-                            "contract IDs name invoices; make them unique within the scenario")
+                yield error(
+                    "E0507",
+                    f"contract ID '{contract.id}' is already used (line {first[contract.id]})",
+                    span,
+                    "contract IDs name invoices; make them unique within the scenario",
+                )
             else:
                 first[contract.id] = span.line

@@ -178,16 +178,26 @@ def sql_parses(ctx: CheckContext) -> Iterator[Diagnostic]:
     """E0401: a SQL metric parses (DuckDB dialect) as exactly one statement."""
     for mid, _sql, parsed in _sql_metrics(ctx):
         if parsed.problem is not None:
-            yield error("E0401", f"SQL of metric '{mid}' does not parse: {parsed.problem}",
-                        _place(ctx, mid, parsed.line, parsed.column),
-                        "write one DuckDB SELECT over the events table")
+            yield error(
+                "E0401",
+                f"SQL of metric '{mid}' does not parse: {parsed.problem}",
+                _place(ctx, mid, parsed.line, parsed.column),
+                "write one DuckDB SELECT over the events table",
+            )
         elif len(parsed.statements) != 1:
             second = _second_statement(_sql)
-            at = (_at_offset(ctx, mid, second) if second is not None
-                  else ctx.value("metrics", mid, "sql"))
-            yield error("E0401", f"SQL of metric '{mid}' has {len(parsed.statements)} "
-                        "statements; it must have exactly one", at,
-                        "a SQL metric is a single SELECT; use CTEs (WITH) for steps")
+            at = (
+                _at_offset(ctx, mid, second)
+                if second is not None
+                else ctx.value("metrics", mid, "sql")
+            )
+            yield error(
+                "E0401",
+                f"SQL of metric '{mid}' has {len(parsed.statements)} "
+                "statements; it must have exactly one",
+                at,
+                "a SQL metric is a single SELECT; use CTEs (WITH) for steps",
+            )
 
 
 def sql_read_only(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -197,15 +207,22 @@ def sql_read_only(ctx: CheckContext) -> Iterator[Diagnostic]:
         if query is None:
             continue
         if not isinstance(query, exp.Query):
-            yield error("E0402", f"SQL of metric '{mid}' is not a SELECT (it is "
-                        f"{_statement_name(query)})", _at_offset(ctx, mid, _first_token(_sql)),
-                        "only a SELECT over the events table is allowed")
+            yield error(
+                "E0402",
+                f"SQL of metric '{mid}' is not a SELECT (it is {_statement_name(query)})",
+                _at_offset(ctx, mid, _first_token(_sql)),
+                "only a SELECT over the events table is allowed",
+            )
             continue
         for node in query.walk():
             if isinstance(node, _FORBIDDEN):
-                yield error("E0402", f"SQL of metric '{mid}' contains {_statement_name(node)}, "
-                            "which is not allowed in a metric", _at_node(ctx, mid, node),
-                            "a metric only reads events: no statements that change anything")
+                yield error(
+                    "E0402",
+                    f"SQL of metric '{mid}' contains {_statement_name(node)}, "
+                    "which is not allowed in a metric",
+                    _at_node(ctx, mid, node),
+                    "a metric only reads events: no statements that change anything",
+                )
                 break
 
 
@@ -252,9 +269,13 @@ def sql_sandbox(ctx: CheckContext) -> Iterator[Diagnostic]:
             ):
                 problem = f"calls {_function_name(node)}(), which reads outside data"
             if problem is not None:
-                yield error("E0403", f"SQL of metric '{mid}' {problem}", _at_node(ctx, mid, node),
-                            "a SQL metric sees one table, events(transaction_id, customer_id, "
-                            "event_type, timestamp, properties)")
+                yield error(
+                    "E0403",
+                    f"SQL of metric '{mid}' {problem}",
+                    _at_node(ctx, mid, node),
+                    "a SQL metric sees one table, events(transaction_id, customer_id, "
+                    "event_type, timestamp, properties)",
+                )
 
 
 def _output_name(column: exp.Expr) -> str | None:
@@ -281,22 +302,37 @@ def sql_result_columns(ctx: CheckContext) -> Iterator[Diagnostic]:
                 isinstance(column, exp.Column) and isinstance(column.this, exp.Star)
             ):
                 starred = True
-                yield error("E0404", f"SQL of metric '{mid}' selects *", _at_node(ctx, mid, column),
-                            f"select the columns explicitly: {', '.join(wanted)}")
+                yield error(
+                    "E0404",
+                    f"SQL of metric '{mid}' selects *",
+                    _at_node(ctx, mid, column),
+                    f"select the columns explicitly: {', '.join(wanted)}",
+                )
                 continue
             name = _output_name(column)
             if name is None:
-                yield error("E0404", f"SQL of metric '{mid}' has an unnamed result column "
-                            f"{column.sql(dialect='duckdb')}", _at_node(ctx, mid, column),
-                            "name it with AS: value, or one of the group keys")
+                yield error(
+                    "E0404",
+                    f"SQL of metric '{mid}' has an unnamed result column "
+                    f"{column.sql(dialect='duckdb')}",
+                    _at_node(ctx, mid, column),
+                    "name it with AS: value, or one of the group keys",
+                )
             elif name not in wanted:
-                yield error("E0404", f"SQL of metric '{mid}' returns column '{name}', which is "
-                            "neither value nor a group key", _at_node(ctx, mid, column),
-                            f"the result columns are exactly: {', '.join(wanted)}")
+                yield error(
+                    "E0404",
+                    f"SQL of metric '{mid}' returns column '{name}', which is "
+                    "neither value nor a group key",
+                    _at_node(ctx, mid, column),
+                    f"the result columns are exactly: {', '.join(wanted)}",
+                )
             else:
                 names.append(name)
         missing = [w for w in wanted if w not in names]
         if missing and not starred:
-            yield error("E0404", f"SQL of metric '{mid}' does not return column(s) "
-                        f"{', '.join(missing)}", ctx.value("metrics", mid, "sql"),
-                        "the result has a `value` column and one column per group key")
+            yield error(
+                "E0404",
+                f"SQL of metric '{mid}' does not return column(s) {', '.join(missing)}",
+                ctx.value("metrics", mid, "sql"),
+                "the result has a `value` column and one column per group key",
+            )

@@ -47,10 +47,18 @@ def tiers_ascend(ctx: CheckContext) -> Iterator[Diagnostic]:
         for pid, entries in card.rates.items():
             for i, entry in enumerate(entries):
                 if entry.tiers is not None:
-                    yield from _check(entry.tiers, f"rate {i + 1} of '{pid}'", ctx.positions,
-                                      ("rate_cards", card_id, "rates", pid, i, "tiers"))
+                    yield from _check(
+                        entry.tiers,
+                        f"rate {i + 1} of '{pid}'",
+                        ctx.positions,
+                        ("rate_cards", card_id, "rates", pid, i, "tiers"),
+                    )
     for site in contract_terms(ctx.loaded):
         for i, override in enumerate(site.terms.overrides):
             if override.tiers is not None:
-                yield from _check(override.tiers, f"override {i + 1} of {site.owner}",
-                                  site.positions, (*site.path, "overrides", i, "tiers"))
+                yield from _check(
+                    override.tiers,
+                    f"override {i + 1} of {site.owner}",
+                    site.positions,
+                    (*site.path, "overrides", i, "tiers"),
+                )

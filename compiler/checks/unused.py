@@ -15,8 +15,11 @@ from compiler.diagnostics import Diagnostic, warning
 # For each kind of object: its section, the kinds whose reference makes it used, and a hint.
 _USERS = {
     "metric": ("metrics", {"product"}, "no product prices it"),
-    "product": ("products", {"rate_card", "template", "scenario"},
-                "no rate card prices it and no contract names it"),
+    "product": (
+        "products",
+        {"rate_card", "template", "scenario"},
+        "no rate card prices it and no contract names it",
+    ),
     "rate_card": ("rate_cards", {"template"}, "no contract template uses it"),
     "template": ("contract_templates", {"scenario"}, "no scenario contract uses it"),
     "pricing_unit": ("pricing_units", {"rate_card"}, "no rate card gives it a value"),
@@ -43,17 +46,24 @@ def unused_objects(ctx: CheckContext) -> Iterator[Diagnostic]:
             product = ctx.package.products.get(object_id) if kind == "product" else None
             if product is not None and product.type == "usage":
                 continue  # W0602 says more
-            yield warning("W0601", f"{kind.replace('_', ' ')} '{object_id}' is unused: {why}",
-                          ctx.key(section, object_id), "use it, or remove it")
+            yield warning(
+                "W0601",
+                f"{kind.replace('_', ' ')} '{object_id}' is unused: {why}",
+                ctx.key(section, object_id),
+                "use it, or remove it",
+            )
 
 
 def usage_products_priced(ctx: CheckContext) -> Iterator[Diagnostic]:
     """W0602: every usage product is on at least one rate card."""
     for pid, product in ctx.package.products.items():
         if product.type == "usage" and not _used_by(ctx, node("product", pid), {"rate_card"}):
-            yield warning("W0602", f"usage product '{pid}' is on no rate card: its usage would "
-                          "never be priced", ctx.key("products", pid),
-                          f"add rates for '{pid}' to a rate card, or remove the product")
+            yield warning(
+                "W0602",
+                f"usage product '{pid}' is on no rate card: its usage would never be priced",
+                ctx.key("products", pid),
+                f"add rates for '{pid}' to a rate card, or remove the product",
+            )
 
 
 def tags_select_products(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -61,8 +71,10 @@ def tags_select_products(ctx: CheckContext) -> Iterator[Diagnostic]:
     carried = {tag for product in ctx.package.products.values() for tag in product.tags}
 
     def unknown(tag: str) -> tuple[str, str]:
-        return (f"tag '{tag}' is on no product, so it selects nothing",
-                did_you_mean(tag, carried) or "add the tag to the products it should select")
+        return (
+            f"tag '{tag}' is on no product, so it selects nothing",
+            did_you_mean(tag, carried) or "add the tag to the products it should select",
+        )
 
     for pid, product in ctx.package.products.items():
         for j, tag in enumerate(product.of.tags if product.of else []):

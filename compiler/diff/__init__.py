@@ -1,8 +1,8 @@
 """`plan diff`: what a change to the price book breaks, and the invoices it moves.
 
-    from compiler.diff import diff_revision
-    report = diff_revision("origin/main", [Path("packages")])
-    report.breaking, report.changes, report.impacts
+from compiler.diff import diff_revision
+report = diff_revision("origin/main", [Path("packages")])
+report.breaking, report.changes, report.impacts
 """
 
 from compiler.diff.changes import Change

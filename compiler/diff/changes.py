@@ -97,8 +97,16 @@ class ChangeLog:
         at_key = removed or not side.has(path) or len(path) <= 2
         span = side.span(path, at_key=at_key)
         self.changes.append(
-            Change(code, message, span, side.revision, self.package, hint,
-                   as_json(before), as_json(after))
+            Change(
+                code,
+                message,
+                span,
+                side.revision,
+                self.package,
+                hint,
+                as_json(before),
+                as_json(after),
+            )
         )
 
     def first_present(self, paths: Sequence[YamlPath], fallback: YamlPath) -> YamlPath:
@@ -152,8 +160,13 @@ def objects(
     for object_id in sorted(new.keys() - base.keys()):
         log.add(added_code, f"{label} '{object_id}' added", (section, object_id))
     for object_id in sorted(base.keys() - new.keys()):
-        log.add(removed_code, f"{label} '{object_id}' removed", (section, object_id),
-                removed=True, hint=removed_hint)
+        log.add(
+            removed_code,
+            f"{label} '{object_id}' removed",
+            (section, object_id),
+            removed=True,
+            hint=removed_hint,
+        )
     return sorted(base.keys() & new.keys())
 
 
@@ -164,8 +177,13 @@ def labels_changed(
     for name in ("name", "description"):
         old, new = getattr(before, name, None), getattr(after, name, None)
         if old != new:
-            log.add(code, f"{label} {name}: {describe(old)} → {describe(new)}", (*path, name),
-                    before=old, after=new)
+            log.add(
+                code,
+                f"{label} {name}: {describe(old)} → {describe(new)}",
+                (*path, name),
+                before=old,
+                after=new,
+            )
 
 
 # --- metrics -----------------------------------------------------------------------------
@@ -204,9 +222,15 @@ def _measured(metric: Metric) -> dict[str, Any]:
 
 def metric_changes(log: ChangeLog, base: Package, new: Package) -> None:
     """Metrics are immutable once released: a change to what one measures is breaking."""
-    for metric_id in objects(log, "metrics", "metric", base.metrics, new.metrics,
-                             ("D0104", "D0102"),
-                             "metrics are immutable: keep it (unused metrics only warn)"):
+    for metric_id in objects(
+        log,
+        "metrics",
+        "metric",
+        base.metrics,
+        new.metrics,
+        ("D0104", "D0102"),
+        "metrics are immutable: keep it (unused metrics only warn)",
+    ):
         before, after = base.metrics[metric_id], new.metrics[metric_id]
         path: YamlPath = ("metrics", metric_id)
         old, now = _measured(before), _measured(after)
@@ -214,7 +238,8 @@ def metric_changes(log: ChangeLog, base: Package, new: Package) -> None:
         if changed:
             details = "; ".join(
                 f"{name} {describe(getattr(before, name))} → {describe(getattr(after, name))}"
-                if name in ("aggregate", "property", "event_type") else f"{name} changed"
+                if name in ("aggregate", "property", "event_type")
+                else f"{name} changed"
                 for name in changed
             )
             log.add(
@@ -254,9 +279,15 @@ _PRODUCT_FIELDS: tuple[tuple[str, str, bool], ...] = (
 
 def product_changes(log: ChangeLog, base: Package, new: Package) -> None:
     """A product's type is fixed; its keys, conversion and tags change money going forward."""
-    for product_id in objects(log, "products", "product", base.products, new.products,
-                              ("D0206", "D0207"),
-                              "its usage is no longer billed; its rates and terms must go too"):
+    for product_id in objects(
+        log,
+        "products",
+        "product",
+        base.products,
+        new.products,
+        ("D0206", "D0207"),
+        "its usage is no longer billed; its rates and terms must go too",
+    ):
         before, after = base.products[product_id], new.products[product_id]
         path: YamlPath = ("products", product_id)
         if before.type != after.type:
@@ -271,9 +302,14 @@ def product_changes(log: ChangeLog, base: Package, new: Package) -> None:
         for name, code, as_set in _PRODUCT_FIELDS:
             old, now = _product_field(before, name), _product_field(after, name)
             if (set(old) != set(now)) if as_set else (old != now):
-                log.add(code, f"product '{product_id}' {name.replace('_', ' ')}: "
-                        f"{describe(old)} → {describe(now)}", (*path, name),
-                        before=old, after=now)
+                log.add(
+                    code,
+                    f"product '{product_id}' {name.replace('_', ' ')}: "
+                    f"{describe(old)} → {describe(now)}",
+                    (*path, name),
+                    before=old,
+                    after=now,
+                )
         labels_changed(log, "D0208", f"product '{product_id}'", path, before, after)
 
 
@@ -286,16 +322,29 @@ def _product_field(product: Product, name: str) -> Any:
 
 # --- contract templates ------------------------------------------------------------------
 
-_TERMS = ("rate_card", "duration_months", "billing", "subscriptions", "overrides", "commits",
-          "credits", "scheduled_charges")
+_TERMS = (
+    "rate_card",
+    "duration_months",
+    "billing",
+    "subscriptions",
+    "overrides",
+    "commits",
+    "credits",
+    "scheduled_charges",
+)
 
 
 def template_changes(log: ChangeLog, base: Package, new: Package) -> None:
     """Template terms apply to every contract made from the template, past periods included."""
-    for template_id in objects(log, "contract_templates", "contract template",
-                               base.contract_templates, new.contract_templates,
-                               ("D0402", "D0403"),
-                               "contracts made from it no longer load"):
+    for template_id in objects(
+        log,
+        "contract_templates",
+        "contract template",
+        base.contract_templates,
+        new.contract_templates,
+        ("D0402", "D0403"),
+        "contracts made from it no longer load",
+    ):
         before = base.contract_templates[template_id]
         after = new.contract_templates[template_id]
         path: YamlPath = ("contract_templates", template_id)
@@ -303,8 +352,13 @@ def template_changes(log: ChangeLog, base: Package, new: Package) -> None:
             old, now = getattr(before, name), getattr(after, name)
             if old == now:
                 continue
-            log.add("D0401", _term_message(template_id, name, old, now),
-                    _term_path(log, path, name, old, now), before=old, after=now)
+            log.add(
+                "D0401",
+                _term_message(template_id, name, old, now),
+                _term_path(log, path, name, old, now),
+                before=old,
+                after=now,
+            )
         labels_changed(log, "D0404", f"contract template '{template_id}'", path, before, after)
 
 
@@ -315,13 +369,13 @@ def _term_message(template_id: str, name: str, old: Any, now: Any) -> str:
     return f"{label}: {describe(old)} → {describe(now)}"
 
 
-def _term_path(
-    log: ChangeLog, path: YamlPath, name: str, old: Any, now: Any
-) -> YamlPath:
+def _term_path(log: ChangeLog, path: YamlPath, name: str, old: Any, now: Any) -> YamlPath:
     """The first differing list entry when the term is a list, else the term itself."""
     if isinstance(old, list) and isinstance(now, list):
-        index = next((i for i, (a, b) in enumerate(zip(old, now, strict=False)) if a != b),
-                     min(len(old), len(now)))
+        index = next(
+            (i for i, (a, b) in enumerate(zip(old, now, strict=False)) if a != b),
+            min(len(old), len(now)),
+        )
         return log.first_present([(*path, name, index)], (*path, name))
     return (*path, name)
 
@@ -332,11 +386,27 @@ def _term_path(
 def package_changes(log: ChangeLog, base: Package, new: Package) -> None:
     """Rounding moves every line amount; name and description are labels."""
     if base.package.rounding != new.package.rounding:
-        log.add("D0501", f"rounding {base.package.rounding} → {new.package.rounding}",
-                ("package", "rounding"), before=base.package.rounding,
-                after=new.package.rounding)
+        log.add(
+            "D0501",
+            f"rounding {base.package.rounding} → {new.package.rounding}",
+            ("package", "rounding"),
+            before=base.package.rounding,
+            after=new.package.rounding,
+        )
     labels_changed(log, "D0502", "package", ("package",), base.package, new.package)
-    for unit_id in objects(log, "pricing_units", "pricing unit", base.pricing_units,
-                           new.pricing_units, ("D0503", "D0504")):
-        labels_changed(log, "D0503", f"pricing unit '{unit_id}'", ("pricing_units", unit_id),
-                       base.pricing_units[unit_id], new.pricing_units[unit_id])
+    for unit_id in objects(
+        log,
+        "pricing_units",
+        "pricing unit",
+        base.pricing_units,
+        new.pricing_units,
+        ("D0503", "D0504"),
+    ):
+        labels_changed(
+            log,
+            "D0503",
+            f"pricing unit '{unit_id}'",
+            ("pricing_units", unit_id),
+            base.pricing_units[unit_id],
+            new.pricing_units[unit_id],
+        )

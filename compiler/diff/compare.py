@@ -98,13 +98,12 @@ def diff_revision(
             changes += found_changes
             impacts += found_impacts
     packages = sorted(k.name for k in new_dirs.keys() | base_dirs.keys())
-    return DiffReport(base, commit, moment, packages, sorted(changes, key=lambda c: c.sort_key),
-                      impacts)
+    return DiffReport(
+        base, commit, moment, packages, sorted(changes, key=lambda c: c.sort_key), impacts
+    )
 
 
-def _packages(
-    roots: list[Path], key: Callable[[Path], PurePosixPath]
-) -> dict[PurePosixPath, Path]:
+def _packages(roots: list[Path], key: Callable[[Path], PurePosixPath]) -> dict[PurePosixPath, Path]:
     """Package directories under the roots that exist, by their path in the repository."""
     found: dict[PurePosixPath, Path] = {}
     for root in roots:
@@ -127,11 +126,11 @@ def _side(
     return side
 
 
-def _whole(code: str, message: str, side: PackageSide, package: str, hint: str | None = None
-           ) -> Change:
+def _whole(
+    code: str, message: str, side: PackageSide, package: str, hint: str | None = None
+) -> Change:
     """A change about a whole package, shown at its `package` section."""
-    return Change(code, message, side.span(("package",), at_key=True), side.revision, package,
-                  hint)
+    return Change(code, message, side.span(("package",), at_key=True), side.revision, package, hint)
 
 
 def _validity(package: str, base: PackageSide | None, new: PackageSide | None) -> list[Change]:
@@ -163,8 +162,16 @@ def _package_diff(
         assert new is not None
         return [*changes, _whole("D0003", f"package '{package}' added", new, package)], []
     if new is None:
-        return [*changes, _whole("D0004", f"package '{package}' removed", base, package,
-                                 "its scenarios and golden invoices go with it")], []
+        return [
+            *changes,
+            _whole(
+                "D0004",
+                f"package '{package}' removed",
+                base,
+                package,
+                "its scenarios and golden invoices go with it",
+            ),
+        ], []
     log = ChangeLog(package, base, new, changes)
     if base.model is not None and new.model is not None:
         package_changes(log, base.model, new.model)
@@ -187,9 +194,17 @@ def _scenario_changes(log: ChangeLog) -> None:
     old = {s.name: s for s in log.base.validation.package.scenarios}
     new = {s.name: s for s in log.new.validation.package.scenarios}
     for name in sorted(new.keys() - old.keys()):
-        log.changes.append(Change("D0601", f"scenario '{name}' added", Span(new[name].source.file),
-                                  log.new.revision, log.package))
+        log.changes.append(
+            Change(
+                "D0601",
+                f"scenario '{name}' added",
+                Span(new[name].source.file),
+                log.new.revision,
+                log.package,
+            )
+        )
     for name in sorted(old.keys() - new.keys()):
         span = log.base.relocate(Span(old[name].source.file))
-        log.changes.append(Change("D0602", f"scenario '{name}' removed", span,
-                                  log.base.revision, log.package))
+        log.changes.append(
+            Change("D0602", f"scenario '{name}' removed", span, log.base.revision, log.package)
+        )

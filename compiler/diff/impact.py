@@ -52,8 +52,10 @@ class InvoiceImpact:
     @property
     def comparable(self) -> bool:
         """Totals in different currencies cannot be subtracted."""
-        return self.base_total is None or self.new_total is None or (
-            self.base_currency == self.currency
+        return (
+            self.base_total is None
+            or self.new_total is None
+            or (self.base_currency == self.currency)
         )
 
     @property
@@ -93,9 +95,7 @@ def _by_invoice(result: ReplayResult) -> dict[tuple[str, str, datetime, datetime
     }
 
 
-def compare_scenario(
-    package: str, base: ReplayResult, new: ReplayResult
-) -> list[InvoiceImpact]:
+def compare_scenario(package: str, base: ReplayResult, new: ReplayResult) -> list[InvoiceImpact]:
     """Every invoice of either side, matched by customer, contract and period."""
     old_invoices, new_invoices = _by_invoice(base), _by_invoice(new)
     impacts = []

@@ -30,9 +30,15 @@ RELEASED_HINT = (
 
 
 def rate_card_changes(log: ChangeLog, base: Package, new: Package, as_of: datetime) -> None:
-    for card_id in objects(log, "rate_cards", "rate card", base.rate_cards, new.rate_cards,
-                           ("D0310", "D0311"),
-                           "templates on it no longer load; end its rates instead"):
+    for card_id in objects(
+        log,
+        "rate_cards",
+        "rate card",
+        base.rate_cards,
+        new.rate_cards,
+        ("D0310", "D0311"),
+        "templates on it no longer load; end its rates instead",
+    ):
         before, after = base.rate_cards[card_id], new.rate_cards[card_id]
         path: YamlPath = ("rate_cards", card_id)
         if before.currency != after.currency:
@@ -69,8 +75,9 @@ def _entries(card: RateCard) -> dict[RateKey, tuple[str, int, RateEntry]]:
     found: dict[RateKey, tuple[str, int, RateEntry]] = {}
     for product_id, entries in card.rates.items():
         for index, entry in enumerate(entries):
-            values = tuple(sorted((k, property_text(v)) for k, v in
-                                  entry.pricing_group_values.items()))
+            values = tuple(
+                sorted((k, property_text(v)) for k, v in entry.pricing_group_values.items())
+            )
             occurrence = 0
             while (product_id, values, entry.starting_at, occurrence) in found:
                 occurrence += 1
@@ -121,8 +128,13 @@ def _rate_changes(
         path: YamlPath = ("rate_cards", card_id, "rates", product_id, index)
         if _released(entry, as_of):
             since = day(entry.starting_at) if entry.starting_at else "the beginning of time"
-            log.add("D0305", f"new {_label(card_id, key)} is in effect from {since}, before "
-                    f"--as-of {day(as_of)}: it prices past usage too", path, after=entry)
+            log.add(
+                "D0305",
+                f"new {_label(card_id, key)} is in effect from {since}, before "
+                f"--as-of {day(as_of)}: it prices past usage too",
+                path,
+                after=entry,
+            )
         else:
             log.add("D0304", f"new {_label(card_id, key)} (scheduled)", path, after=entry)
     for key in sorted(old_entries.keys() & new_entries.keys(), key=str):
@@ -146,25 +158,39 @@ def _entry_change(
         return
     details = [f"{n} {describe(old_price[n])} → {describe(new_price[n])}" for n in changed]
     if end_moved:
-        details.append(f"ending_before {describe(old.ending_before)} → "
-                       f"{describe(entry.ending_before)}")
-    location = log.first_present(
-        [(*path, n) for n in [*changed, "ending_before"]], path
-    )
+        details.append(
+            f"ending_before {describe(old.ending_before)} → {describe(entry.ending_before)}"
+        )
+    location = log.first_present([(*path, n) for n in [*changed, "ending_before"]], path)
     before = {n: old_price[n] for n in changed}
     after = {n: new_price[n] for n in changed}
     if end_moved:
         before["ending_before"], after["ending_before"] = old.ending_before, entry.ending_before
     if not _released(old, as_of):
-        log.add("D0307", f"scheduled {_label(card_id, key)} changed: {'; '.join(details)}",
-                location, before=before, after=after)
+        log.add(
+            "D0307",
+            f"scheduled {_label(card_id, key)} changed: {'; '.join(details)}",
+            location,
+            before=before,
+            after=after,
+        )
     elif changed or _until(old.ending_before, as_of) != _until(entry.ending_before, as_of):
-        log.add("D0302", f"released {_label(card_id, key)} changed in place: "
-                f"{'; '.join(details)}", location, hint=RELEASED_HINT, before=before,
-                after=after)
+        log.add(
+            "D0302",
+            f"released {_label(card_id, key)} changed in place: {'; '.join(details)}",
+            location,
+            hint=RELEASED_HINT,
+            before=before,
+            after=after,
+        )
     else:
-        log.add("D0306", f"released {_label(card_id, key)} {_end_words(old, entry)}",
-                location, before=before, after=after)
+        log.add(
+            "D0306",
+            f"released {_label(card_id, key)} {_end_words(old, entry)}",
+            location,
+            before=before,
+            after=after,
+        )
 
 
 def _end_words(old: RateEntry, new: RateEntry) -> str:

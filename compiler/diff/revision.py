@@ -49,7 +49,11 @@ class Repository:
         """The commit a revision names (a branch, tag, `HEAD~1`, a hash), or RevisionError."""
         try:
             out = _git(
-                self.root, "rev-parse", "--verify", "--quiet", "--end-of-options",
+                self.root,
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                "--end-of-options",
                 f"{revision}^{{commit}}",
             )
         except RevisionError as exc:
@@ -82,8 +86,10 @@ class Repository:
                     blobs.append((sha, PurePosixPath(name)))
         if blobs:
             contents = _git(
-                self.root, "cat-file", "--batch", stdin="".join(f"{sha}\n" for sha, _ in blobs)
-                .encode()
+                self.root,
+                "cat-file",
+                "--batch",
+                stdin="".join(f"{sha}\n" for sha, _ in blobs).encode(),
             )
             _write_batch(contents, blobs, into)
         return present

@@ -18,7 +18,7 @@ from compiler.engine.contracts import FAR_FUTURE, ContractInstance
 from compiler.engine.events import lines
 from compiler.engine.ingest import FILE_STRIDE, prop_column
 from compiler.engine.invoice import Conflict
-from compiler.engine.store import naive_utc
+from compiler.engine.store import execute_long, insert_rows, naive_utc
 
 EXAMPLES = 3
 MAX_CONFLICTS = 100
@@ -46,21 +46,26 @@ def _load_parties(
         "CREATE TEMP TABLE periods (contract_id VARCHAR, period_start TIMESTAMP, "
         "period_end TIMESTAMP)"
     )
-    if aliases:
-        connection.executemany("INSERT INTO aliases VALUES (?, ?)", sorted(aliases.items()))
-    if contracts:
-        connection.executemany(
-            "INSERT INTO contracts VALUES (?, ?, ?, ?)",
-            [
-                (c.customer_id, c.contract_id, naive_utc(c.start), naive_utc(c.end or FAR_FUTURE))
-                for c in contracts
-            ],
-        )
-    periods = [
-        (c.contract_id, naive_utc(p.start), naive_utc(p.end)) for c in contracts for p in c.periods
-    ]
-    if periods:
-        connection.executemany("INSERT INTO periods VALUES (?, ?, ?)", periods)
+    insert_rows(connection, "aliases", ("VARCHAR", "VARCHAR"), sorted(aliases.items()))
+    insert_rows(
+        connection,
+        "contracts",
+        ("VARCHAR", "VARCHAR", "TIMESTAMP", "TIMESTAMP"),
+        [
+            (c.customer_id, c.contract_id, naive_utc(c.start), naive_utc(c.end or FAR_FUTURE))
+            for c in contracts
+        ],
+    )
+    insert_rows(
+        connection,
+        "periods",
+        ("VARCHAR", "TIMESTAMP", "TIMESTAMP"),
+        [
+            (c.contract_id, naive_utc(p.start), naive_utc(p.end))
+            for c in contracts
+            for p in c.periods
+        ],
+    )
 
 
 def attribute(
@@ -77,7 +82,10 @@ def attribute(
         "SELECT transaction_id, min(seq) AS seq FROM parsed GROUP BY transaction_id"
     )
     props = "".join(f", p.{prop_column(i)}" for i in range(len(names)))
-    connection.execute(f"""
+    execute_long(
+        connection,
+        "attributing events",
+        f"""
         CREATE TEMP TABLE classified AS
         SELECT p.seq, p.transaction_id, a.customer_id, c.contract_id, pe.period_start,
                p.event_type, p.timestamp{props},
@@ -92,7 +100,8 @@ def attribute(
              AND p.timestamp >= c.starting_at AND p.timestamp < c.ending_before
         LEFT JOIN periods pe ON pe.contract_id = c.contract_id
              AND p.timestamp >= pe.period_start AND p.timestamp < pe.period_end
-    """)
+    """,
+    )
     result = Attribution()
     rows = connection.execute(f"""
         SELECT bucket, count(*), list(transaction_id ORDER BY seq)[1:{EXAMPLES}]

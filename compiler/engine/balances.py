@@ -65,48 +65,81 @@ class Balance:
         )
 
 
-def commit_balance(contract: ContractInstance, commit: CommitPlan,
-                   products: Mapping[str, ProductPlan], pricing: Pricing) -> Balance:
+def commit_balance(
+    contract: ContractInstance,
+    commit: CommitPlan,
+    products: Mapping[str, ProductPlan],
+    pricing: Pricing,
+) -> Balance:
     start, end = contract.window(commit.access)
     amount = pricing.round(commit.amount)
     return Balance(
-        id=commit.id, kind=commit.type, product_id=commit.product,
-        name=commit.name or products[commit.product].name, unit=None, amount=amount,
-        start=start, end=end, priority=commit.priority,
+        id=commit.id,
+        kind=commit.type,
+        product_id=commit.product,
+        name=commit.name or products[commit.product].name,
+        unit=None,
+        amount=amount,
+        start=start,
+        end=end,
+        priority=commit.priority,
         paid=commit.type == "postpaid" or bool(commit.invoice),
-        applies_to=frozenset(commit.applies_to), remaining=amount,
+        applies_to=frozenset(commit.applies_to),
+        remaining=amount,
     )
 
 
-def credit_balances(contract: ContractInstance, credit: CreditPlan,
-                    products: Mapping[str, ProductPlan], pricing: Pricing) -> list[Balance]:
+def credit_balances(
+    contract: ContractInstance,
+    credit: CreditPlan,
+    products: Mapping[str, ProductPlan],
+    pricing: Pricing,
+) -> list[Balance]:
     """One balance for a one-off credit; one per term for a recurring credit, each term of
     the contract's replayed periods that overlaps the credit's access window."""
-    access = ((contract.start, contract.end or FAR_FUTURE) if credit.access is None
-              else contract.window(credit.access))
+    access = (
+        (contract.start, contract.end or FAR_FUTURE)
+        if credit.access is None
+        else contract.window(credit.access)
+    )
     if credit.recurring is None:
         windows = [access]
     elif not contract.periods:
         windows = []
     else:
-        terms = billing_periods(contract.start, contract.end, credit.recurring,
-                                contract.template.billing.anchor, contract.periods[0].start,
-                                contract.periods[-1].end)
+        terms = billing_periods(
+            contract.start,
+            contract.end,
+            credit.recurring,
+            contract.template.billing.anchor,
+            contract.periods[0].start,
+            contract.periods[-1].end,
+        )
         windows = [(max(t.start, access[0]), min(t.end, access[1])) for t in terms]
     amount = pricing.round(credit.amount)
     return [
         Balance(
-            id=credit.id, kind="credit", product_id=credit.product,
-            name=credit.name or products[credit.product].name, unit=credit.unit,
-            amount=amount, start=start, end=end, priority=credit.priority, paid=False,
-            applies_to=frozenset(credit.applies_to), remaining=amount,
+            id=credit.id,
+            kind="credit",
+            product_id=credit.product,
+            name=credit.name or products[credit.product].name,
+            unit=credit.unit,
+            amount=amount,
+            start=start,
+            end=end,
+            priority=credit.priority,
+            paid=False,
+            applies_to=frozenset(credit.applies_to),
+            remaining=amount,
         )
-        for start, end in windows if start < end
+        for start, end in windows
+        if start < end
     ]
 
 
-def contract_balances(contract: ContractInstance, products: Mapping[str, ProductPlan],
-                      pricing: Pricing) -> list[Balance]:
+def contract_balances(
+    contract: ContractInstance, products: Mapping[str, ProductPlan], pricing: Pricing
+) -> list[Balance]:
     """Every balance of the contract: commits, then credits, in the order written."""
     balances = [commit_balance(contract, c, products, pricing) for c in contract.terms.commits]
     for credit in contract.terms.credits:
@@ -130,7 +163,8 @@ class Ledger:
     def ends_in(self, balance: Balance, period: Period) -> bool:
         """Whether `period` is the last billing period the balance's window covers."""
         return balance.end <= period.end or (
-            self.contract_end is not None and self.contract_end <= period.end)
+            self.contract_end is not None and self.contract_end <= period.end
+        )
 
     def close(self, period: Period) -> tuple[list[BalanceOut], list[FixedLine]]:
         """The balances shown on the period's invoice, and the true-ups it charges."""
@@ -138,17 +172,32 @@ class Ledger:
         for balance, opening in self._opening:
             with localcontext(MONEY_CONTEXT):
                 applied = opening - balance.remaining
-            shown.append(BalanceOut(
-                id=balance.id, kind=balance.kind, product_id=balance.product_id,
-                unit=balance.unit, opening=opening, applied=applied, closing=balance.remaining,
-                expires_at=balance.end if balance.end < FAR_FUTURE else None,
-            ))
-            if (balance.kind == "postpaid" and balance.remaining > 0
-                    and self.ends_in(balance, period)):
-                true_ups.append(FixedLine(
-                    type="true_up", product_id=balance.product_id, name=balance.name,
-                    date=min(balance.end, self.contract_end or balance.end),
-                    commit_id=balance.id, amount=balance.remaining,
-                ))
+            shown.append(
+                BalanceOut(
+                    id=balance.id,
+                    kind=balance.kind,
+                    product_id=balance.product_id,
+                    unit=balance.unit,
+                    opening=opening,
+                    applied=applied,
+                    closing=balance.remaining,
+                    expires_at=balance.end if balance.end < FAR_FUTURE else None,
+                )
+            )
+            if (
+                balance.kind == "postpaid"
+                and balance.remaining > 0
+                and self.ends_in(balance, period)
+            ):
+                true_ups.append(
+                    FixedLine(
+                        type="true_up",
+                        product_id=balance.product_id,
+                        name=balance.name,
+                        date=min(balance.end, self.contract_end or balance.end),
+                        commit_id=balance.id,
+                        amount=balance.remaining,
+                    )
+                )
         self._opening = []
         return shown, true_ups

@@ -38,20 +38,27 @@ def fiat_value(line: UsageLine | SubscriptionLine, card: RateCardPlan) -> Decima
         return line.amount * card.pricing_units.get(line.unit, Decimal(0))
 
 
-def composite_base(
-    product: ProductPlan, lines: Sequence[LineItem], card: RateCardPlan
-) -> Decimal:
+def composite_base(product: ProductPlan, lines: Sequence[LineItem], card: RateCardPlan) -> Decimal:
     """The sum of the applicable usage and subscription lines, unrounded."""
     included = set(product.includes)
     with localcontext(MONEY_CONTEXT):
-        return sum((fiat_value(line, card) for line in lines
-                    if isinstance(line, UsageLine | SubscriptionLine)
-                    and line.product_id in included), Decimal(0))
+        return sum(
+            (
+                fiat_value(line, card)
+                for line in lines
+                if isinstance(line, UsageLine | SubscriptionLine) and line.product_id in included
+            ),
+            Decimal(0),
+        )
 
 
 def composite_lines(
-    contract: ContractInstance, period: Period, products: Mapping[str, ProductPlan],
-    lines: Sequence[LineItem], overrides: Sequence[PlacedOverride], pricing: Pricing,
+    contract: ContractInstance,
+    period: Period,
+    products: Mapping[str, ProductPlan],
+    lines: Sequence[LineItem],
+    overrides: Sequence[PlacedOverride],
+    pricing: Pricing,
 ) -> list[CompositeLine]:
     """One line per composite product on the contract's card that is entitled, by product ID."""
     card = contract.rate_card
@@ -60,8 +67,12 @@ def composite_lines(
     for product_id in sorted(card.rates):
         product = products.get(product_id)
         rate = rate_in_effect(card.rates[product_id], (), (), period.start)
-        if (product is None or product.type != "composite" or rate is None
-                or rate.percentage is None):
+        if (
+            product is None
+            or product.type != "composite"
+            or rate is None
+            or rate.percentage is None
+        ):
             continue
         multiplier, entitlement = choose(fitting, product_id, {}, period.start)
         entitled = rate.entitled
@@ -79,10 +90,15 @@ def composite_lines(
             exact = base * percentage
             if minimum is not None and exact < minimum:
                 exact = minimum
-        result.append(CompositeLine(
-            product_id=product_id, name=product.name, base=plain(base),
-            percentage=plain(percentage), minimum=None if minimum is None else plain(minimum),
-            amount=pricing.round(exact),
-            override=None if multiplier is None else multiplier.label,
-        ))
+        result.append(
+            CompositeLine(
+                product_id=product_id,
+                name=product.name,
+                base=plain(base),
+                percentage=plain(percentage),
+                minimum=None if minimum is None else plain(minimum),
+                amount=pricing.round(exact),
+                override=None if multiplier is None else multiplier.label,
+            )
+        )
     return result

@@ -81,8 +81,12 @@ def place_contracts(
                 end = month_offset(contract.starting_at, template.duration_months)
             own = terms_plan(contract, plan.products, origin="contract")
             periods = billing_periods(
-                contract.starting_at, end, template.billing.frequency, template.billing.anchor,
-                window.start, window.end,
+                contract.starting_at,
+                end,
+                template.billing.frequency,
+                template.billing.anchor,
+                window.start,
+                window.end,
             )
             instances.append(
                 ContractInstance(

@@ -42,8 +42,7 @@ class Charge:
     position: int
 
     def cover_order(self) -> tuple[int, Decimal, str, str, int]:
-        return (KIND_ORDER[self.kind], -self.unit_price, self.name, self.product_id,
-                self.position)
+        return (KIND_ORDER[self.kind], -self.unit_price, self.name, self.product_id, self.position)
 
 
 @dataclass(frozen=True)
@@ -70,8 +69,14 @@ def charge_of(line: LineItem, position: int) -> Charge | None:
     """The coverable charge of a usage, subscription or composite line with a positive amount."""
     if not isinstance(line, UsageLine | SubscriptionLine | CompositeLine) or line.amount <= 0:
         return None
-    return Charge(kind=line.type, unit_price=line_unit_price(line), product_id=line.product_id,
-                  name=line.name, amount=line.amount, position=position)
+    return Charge(
+        kind=line.type,
+        unit_price=line_unit_price(line),
+        product_id=line.product_id,
+        name=line.name,
+        amount=line.amount,
+        position=position,
+    )
 
 
 def draw(charges: Sequence[Charge], balances: Sequence[Balance]) -> list[Application]:
@@ -103,8 +108,13 @@ def applied_lines(applications: Sequence[Application]) -> list[AppliedLine]:
     return [
         AppliedLine(
             type="credit_applied" if balance.kind == "credit" else "commit_applied",
-            commit_id=balance.id, product_id=balance.product_id, name=balance.name,
-            commit_type=balance.kind, applied_to=product_id, amount=-total, unit=balance.unit,
+            commit_id=balance.id,
+            product_id=balance.product_id,
+            name=balance.name,
+            commit_type=balance.kind,
+            applied_to=product_id,
+            amount=-total,
+            unit=balance.unit,
         )
         for (_, product_id), (balance, total) in sums.items()
     ]

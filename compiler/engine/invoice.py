@@ -180,8 +180,16 @@ class Accounting(Output):
 
     @property
     def buckets_total(self) -> int:
-        return (self.invalid + self.duplicate + self.unknown_customer + self.outside_contract
-                + self.outside_period + self.unmetered + self.unpriced + self.rated)
+        return (
+            self.invalid
+            + self.duplicate
+            + self.unknown_customer
+            + self.outside_contract
+            + self.outside_period
+            + self.unmetered
+            + self.unpriced
+            + self.rated
+        )
 
 
 class ReplayResult(Output):
@@ -190,5 +198,13 @@ class ReplayResult(Output):
     accounting: Accounting
 
 
-BUCKETS = ("invalid", "duplicate", "unknown_customer", "outside_contract", "outside_period",
-           "unmetered", "unpriced", "rated")
+BUCKETS = (
+    "invalid",
+    "duplicate",
+    "unknown_customer",
+    "outside_contract",
+    "outside_period",
+    "unmetered",
+    "unpriced",
+    "rated",
+)

@@ -60,34 +60,52 @@ def totals(lines: Sequence[LineItem], quantum: Decimal) -> tuple[Decimal, Decima
     """
     counted = [line for line in lines if in_currency(line)]
     with localcontext(MONEY_CONTEXT):
-        subtotal = sum((line.amount for line in counted
-                        if not isinstance(line, AppliedLine)), Decimal(0))
-        applied = sum((line.amount for line in counted
-                       if isinstance(line, AppliedLine) and line.commit_type != "postpaid"),
-                      Decimal(0))
-        return (subtotal.quantize(quantum), applied.quantize(quantum),
-                (subtotal + applied).quantize(quantum))
+        subtotal = sum(
+            (line.amount for line in counted if not isinstance(line, AppliedLine)), Decimal(0)
+        )
+        applied = sum(
+            (
+                line.amount
+                for line in counted
+                if isinstance(line, AppliedLine) and line.commit_type != "postpaid"
+            ),
+            Decimal(0),
+        )
+        return (
+            subtotal.quantize(quantum),
+            applied.quantize(quantum),
+            (subtotal + applied).quantize(quantum),
+        )
 
 
 def contract_invoices(
-    plan: RatingPlan, contract: ContractInstance,
-    usage: Mapping[datetime, Sequence[UsageLine]], pricing: Pricing, as_of: datetime,
+    plan: RatingPlan,
+    contract: ContractInstance,
+    usage: Mapping[datetime, Sequence[UsageLine]],
+    pricing: Pricing,
+    as_of: datetime,
 ) -> list[Invoice]:
     """The contract's invoices, period by period; `usage` holds each period's usage lines,
     keyed by the period's start."""
     overrides = placed_overrides(contract)
     ledger = Ledger(contract_balances(contract, plan.products, pricing), contract.end)
     return [
-        period_invoice(plan, contract, period, usage.get(period.start, ()), overrides, ledger,
-                       pricing, as_of)
+        period_invoice(
+            plan, contract, period, usage.get(period.start, ()), overrides, ledger, pricing, as_of
+        )
         for period in contract.periods
     ]
 
 
 def period_invoice(
-    plan: RatingPlan, contract: ContractInstance, period: Period,
-    usage_lines: Sequence[UsageLine], overrides: Sequence[PlacedOverride], ledger: Ledger,
-    pricing: Pricing, as_of: datetime,
+    plan: RatingPlan,
+    contract: ContractInstance,
+    period: Period,
+    usage_lines: Sequence[UsageLine],
+    overrides: Sequence[PlacedOverride],
+    ledger: Ledger,
+    pricing: Pricing,
+    as_of: datetime,
 ) -> Invoice:
     """One period's invoice; the ledger's balances are drawn and carried on."""
     products = plan.products
@@ -95,29 +113,49 @@ def period_invoice(
     charges: list[LineItem] = [*ordered]
     charges += subscription_lines(contract, period, products, overrides, pricing)
     charges += composite_lines(contract, period, products, charges, overrides, pricing)
-    fixed: list[LineItem] = [*scheduled_lines(contract, period, products, pricing),
-                             *commit_purchase_lines(contract, period, products, pricing)]
+    fixed: list[LineItem] = [
+        *scheduled_lines(contract, period, products, pricing),
+        *commit_purchase_lines(contract, period, products, pricing),
+    ]
     live = ledger.open(period)
     units = settle_units(charges, live, contract.rate_card, pricing)
-    in_fiat = [c for i, line in enumerate(charges)
-               if line_unit(line) is None and (c := charge_of(line, i)) is not None]
+    in_fiat = [
+        c
+        for i, line in enumerate(charges)
+        if line_unit(line) is None and (c := charge_of(line, i)) is not None
+    ]
     applications = draw([*in_fiat, *units.charges], [b for b in live if b.unit is None])
     balances, true_ups = ledger.close(period)
-    lines = [*charges, *fixed, *true_ups, *applied_lines(units.applications),
-             *units.conversions, *applied_lines(applications)]
+    lines = [
+        *charges,
+        *fixed,
+        *true_ups,
+        *applied_lines(units.applications),
+        *units.conversions,
+        *applied_lines(applications),
+    ]
     return _invoice(contract, period, lines, balances, pricing, as_of)
 
 
 def _invoice(
-    contract: ContractInstance, period: Period, lines: list[LineItem],
-    balances: list[BalanceOut], pricing: Pricing, as_of: datetime,
+    contract: ContractInstance,
+    period: Period,
+    lines: list[LineItem],
+    balances: list[BalanceOut],
+    pricing: Pricing,
+    as_of: datetime,
 ) -> Invoice:
     subtotal, applied, total = totals(lines, pricing.quantum)
     return Invoice(
-        customer_id=contract.customer_id, contract_id=contract.contract_id,
-        rate_card=contract.rate_card.id, currency=contract.rate_card.currency,
+        customer_id=contract.customer_id,
+        contract_id=contract.contract_id,
+        rate_card=contract.rate_card.id,
+        currency=contract.rate_card.currency,
         period=PeriodOut(starting_at=period.start, ending_before=period.end),
         status=invoice_status(period.end, as_of),
-        line_items=lines, subtotal=subtotal, applied=applied, total=total,
+        line_items=lines,
+        subtotal=subtotal,
+        applied=applied,
+        total=total,
         balances=balances,
     )

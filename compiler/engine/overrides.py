@@ -63,7 +63,9 @@ def _rank(placed: PlacedOverride) -> tuple[int, int, int, int, Decimal, int]:
 
 
 def choose(
-    overrides: Sequence[PlacedOverride], product_id: str, values: Mapping[str, str | None],
+    overrides: Sequence[PlacedOverride],
+    product_id: str,
+    values: Mapping[str, str | None],
     at: datetime,
 ) -> tuple[PlacedOverride | None, PlacedOverride | None]:
     """(the price override, the entitlement override) that apply at `at`, each or None."""
@@ -94,7 +96,8 @@ def _tiers(tiers: Sequence[TierPlan], factor: Decimal = Decimal(1)) -> tuple[Tie
 
 
 def effective_rate(
-    rate: RatePlan, price_override: PlacedOverride | None,
+    rate: RatePlan,
+    price_override: PlacedOverride | None,
     entitlement: PlacedOverride | None,
 ) -> EffectiveRate:
     entitled = rate.entitled

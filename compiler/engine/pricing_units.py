@@ -41,7 +41,9 @@ class UnitSettlement:
 
 
 def settle_units(
-    lines: Sequence[LineItem], balances: Sequence[Balance], card: RateCardPlan,
+    lines: Sequence[LineItem],
+    balances: Sequence[Balance],
+    card: RateCardPlan,
     pricing: Pricing,
 ) -> UnitSettlement:
     """Draw each unit's credits against its lines, then convert what is left, unit by unit.
@@ -50,8 +52,11 @@ def settle_units(
     """
     settlement = UnitSettlement()
     for unit in sorted({u for line in lines if (u := line_unit(line)) is not None}):
-        charges = [c for i, line in enumerate(lines)
-                   if line_unit(line) == unit and (c := charge_of(line, i)) is not None]
+        charges = [
+            c
+            for i, line in enumerate(lines)
+            if line_unit(line) == unit and (c := charge_of(line, i)) is not None
+        ]
         settlement.applications.extend(draw(charges, [b for b in balances if b.unit == unit]))
         rate = card.pricing_units.get(unit)
         if rate is None:
@@ -59,13 +64,21 @@ def settle_units(
         with localcontext(MONEY_CONTEXT):
             left = sum((c.amount for c in charges), Decimal(0))
             amount = pricing.round(left * rate)
-        settlement.conversions.append(ConversionLine(unit=unit, quantity=plain(left),
-                                                     rate=plain(rate), amount=amount))
-        shares = allocate_largest_remainder(amount, [c.amount for c in charges],
-                                            pricing.quantum)
+        settlement.conversions.append(
+            ConversionLine(unit=unit, quantity=plain(left), rate=plain(rate), amount=amount)
+        )
+        shares = allocate_largest_remainder(amount, [c.amount for c in charges], pricing.quantum)
         with localcontext(MONEY_CONTEXT):
             settlement.charges.extend(
-                Charge(kind=c.kind, unit_price=c.unit_price * rate, product_id=c.product_id,
-                       name=c.name, amount=share, position=c.position)
-                for c, share in zip(charges, shares, strict=True) if share > 0)
+                Charge(
+                    kind=c.kind,
+                    unit_price=c.unit_price * rate,
+                    product_id=c.product_id,
+                    name=c.name,
+                    amount=share,
+                    position=c.position,
+                )
+                for c, share in zip(charges, shares, strict=True)
+                if share > 0
+            )
     return settlement

@@ -17,8 +17,11 @@ def scenario_event_files(scenario: LoadedScenario) -> list[tuple[Path, str]]:
     if scenario.model.events is not None:
         paths = [directory / name for name in scenario.model.events]
     else:
-        paths = sorted(p for p in directory.iterdir()
-                       if p.name.endswith(".jsonl") or p.name.endswith(".jsonl.gz"))
+        paths = sorted(
+            p
+            for p in directory.iterdir()
+            if p.name.endswith(".jsonl") or p.name.endswith(".jsonl.gz")
+        )
     return [(p, display_path(p)) for p in paths]
 
 
@@ -28,7 +31,9 @@ def scenario_input(scenario: LoadedScenario) -> ReplayInput:
     info = scenario.model.scenario
     period = Period(info.period.starting_at, info.period.ending_before)
     return ReplayInput(
-        name=scenario.name, customers=scenario.model.customers,
-        event_files=scenario_event_files(scenario), period=period,
+        name=scenario.name,
+        customers=scenario.model.customers,
+        event_files=scenario_event_files(scenario),
+        period=period,
         as_of=info.as_of or info.period.ending_before,
     )

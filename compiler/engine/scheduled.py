@@ -18,8 +18,9 @@ from compiler.engine.usage import Pricing
 from compiler.plan.ir import ProductPlan
 
 
-def charge_date(contract: ContractInstance, month: int | None, date: datetime | None
-                ) -> datetime | None:
+def charge_date(
+    contract: ContractInstance, month: int | None, date: datetime | None
+) -> datetime | None:
     """The instant of a dated term: its `date`, or `month` months after the contract start."""
     if date is not None:
         return date
@@ -27,7 +28,9 @@ def charge_date(contract: ContractInstance, month: int | None, date: datetime | 
 
 
 def scheduled_lines(
-    contract: ContractInstance, period: Period, products: Mapping[str, ProductPlan],
+    contract: ContractInstance,
+    period: Period,
+    products: Mapping[str, ProductPlan],
     pricing: Pricing,
 ) -> list[FixedLine]:
     """Scheduled charges dated in `period`, in the order written."""
@@ -36,16 +39,22 @@ def scheduled_lines(
         when = charge_date(contract, charge.month, charge.date)
         if when is None or not period.contains(when):
             continue
-        lines.append(FixedLine(
-            type="scheduled", product_id=charge.product,
-            name=charge.name or products[charge.product].name, date=when,
-            amount=pricing.round(charge.amount),
-        ))
+        lines.append(
+            FixedLine(
+                type="scheduled",
+                product_id=charge.product,
+                name=charge.name or products[charge.product].name,
+                date=when,
+                amount=pricing.round(charge.amount),
+            )
+        )
     return lines
 
 
 def commit_purchase_lines(
-    contract: ContractInstance, period: Period, products: Mapping[str, ProductPlan],
+    contract: ContractInstance,
+    period: Period,
+    products: Mapping[str, ProductPlan],
     pricing: Pricing,
 ) -> list[FixedLine]:
     """Commit invoice entries dated in `period`, commits in the order written."""
@@ -55,9 +64,14 @@ def commit_purchase_lines(
             when = charge_date(contract, entry.month, entry.date)
             if when is None or not period.contains(when):
                 continue
-            lines.append(FixedLine(
-                type="commit_purchase", product_id=commit.product,
-                name=commit.name or products[commit.product].name, date=when,
-                commit_id=commit.id, amount=pricing.round(entry.amount),
-            ))
+            lines.append(
+                FixedLine(
+                    type="commit_purchase",
+                    product_id=commit.product,
+                    name=commit.name or products[commit.product].name,
+                    date=when,
+                    commit_id=commit.id,
+                    amount=pricing.round(entry.amount),
+                )
+            )
     return lines

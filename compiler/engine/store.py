@@ -10,7 +10,9 @@ tables.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,39 @@ from typing import Any
 import duckdb
 
 DEFAULT_MEMORY_LIMIT = "2GB"
+
+# Shows how far a long statement has got: (what, percent done), then (what, None) when it ends.
+# The CLI sets one on a terminal; a library caller may too. None: nothing is shown.
+ProgressCallback = Callable[[str, float | None], None]
+progress_display: ContextVar[ProgressCallback | None] = ContextVar("progress_display", default=None)
+
+
+def execute_long(
+    connection: duckdb.DuckDBPyConnection, what: str, sql: str, params: Any = None
+) -> None:
+    """Run a statement that may take a while, reporting DuckDB's own progress estimate."""
+    show = progress_display.get()
+    if show is None:
+        connection.execute(sql, params)
+        return
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            connection.execute(sql, params)
+        except BaseException as exc:  # re-raised in the caller's thread below
+            failure.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.1)
+        percent = connection.query_progress()
+        if percent >= 0:
+            show(what, percent)
+    show(what, None)
+    if failure:
+        raise failure[0]
 
 
 def naive_utc(moment: datetime) -> datetime:
@@ -27,6 +62,21 @@ def naive_utc(moment: datetime) -> datetime:
 def aware(moment: datetime) -> datetime:
     """A naive UTC timestamp from DuckDB as an aware datetime."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def insert_rows(
+    connection: duckdb.DuckDBPyConnection,
+    table: str,
+    types: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """Insert many rows in one statement: one list parameter per column, zipped by unnest
+    (executemany costs a statement per row). `table` and `types` are our own constants."""
+    if not rows:
+        return
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    select = ", ".join(f"unnest(?::{kind}[])" for kind in types)
+    connection.execute(f"INSERT INTO {table} SELECT {select}", columns)
 
 
 class EventStore:
@@ -43,7 +93,9 @@ class EventStore:
             config["threads"] = threads
         self.connection = duckdb.connect(str(spill / "replay.duckdb"), config=config)
         self.connection.execute("SET TimeZone = 'UTC'")
-        self.connection.execute("SET enable_progress_bar = false")
+        # progress is read with query_progress(), never printed by DuckDB itself
+        self.connection.execute("SET enable_progress_bar = true")
+        self.connection.execute("SET enable_progress_bar_print = false")
 
     def lock(self) -> None:
         """No more files, network or settings changes from here on."""
@@ -68,11 +120,12 @@ class EventStore:
             "CREATE OR REPLACE TEMP TABLE segments (product_id VARCHAR, contract_id VARCHAR, "
             "period_start TIMESTAMP, segment_start TIMESTAMP, segment_end TIMESTAMP)"
         )
-        if rows:
-            self.connection.executemany(
-                "INSERT INTO segments VALUES (?, ?, ?, ?, ?)",
-                [(p, c, naive_utc(ps), naive_utc(s), naive_utc(e)) for p, c, ps, s, e in rows],
-            )
+        insert_rows(
+            self.connection,
+            "segments",
+            ("VARCHAR", "VARCHAR", "TIMESTAMP", "TIMESTAMP", "TIMESTAMP"),
+            [(p, c, naive_utc(ps), naive_utc(s), naive_utc(e)) for p, c, ps, s, e in rows],
+        )
 
     def create_priced(
         self, rows: Sequence[tuple[str, str, datetime, datetime, tuple[str | None, ...]]]
@@ -82,11 +135,12 @@ class EventStore:
             "CREATE OR REPLACE TEMP TABLE priced (product_id VARCHAR, contract_id VARCHAR, "
             "segment_start TIMESTAMP, segment_end TIMESTAMP, group_values VARCHAR[])"
         )
-        if rows:
-            self.connection.executemany(
-                "INSERT INTO priced VALUES (?, ?, ?, ?, ?)",
-                [(p, c, naive_utc(s), naive_utc(e), list(v)) for p, c, s, e, v in rows],
-            )
+        insert_rows(
+            self.connection,
+            "priced",
+            ("VARCHAR", "VARCHAR", "TIMESTAMP", "TIMESTAMP", "VARCHAR[]"),
+            [(p, c, naive_utc(s), naive_utc(e), list(v)) for p, c, s, e, v in rows],
+        )
 
     def rows(self, sql: str) -> list[dict[str, Any]]:
         cursor = self.connection.execute(sql)

@@ -60,15 +60,25 @@ def subscription_terms(
 ) -> list[Term]:
     """The contract's terms of `frequency` within a year either side of `near`."""
     anchor = contract.template.billing.anchor
-    clipped = billing_periods(contract.start, contract.end, frequency, anchor,
-                              add_months(near.start, -12), add_months(near.end, 12))
-    return [Term(p, full_billing_period(contract.start, frequency, anchor, p.start))
-            for p in clipped]
+    clipped = billing_periods(
+        contract.start,
+        contract.end,
+        frequency,
+        anchor,
+        add_months(near.start, -12),
+        add_months(near.end, 12),
+    )
+    return [
+        Term(p, full_billing_period(contract.start, frequency, anchor, p.start)) for p in clipped
+    ]
 
 
 def subscription_lines(
-    contract: ContractInstance, period: Period, products: Mapping[str, ProductPlan],
-    overrides: Sequence[PlacedOverride], pricing: Pricing,
+    contract: ContractInstance,
+    period: Period,
+    products: Mapping[str, ProductPlan],
+    overrides: Sequence[PlacedOverride],
+    pricing: Pricing,
 ) -> list[SubscriptionLine]:
     """Every subscription charge billed on `period`'s invoice, in the order written."""
     lines: list[SubscriptionLine] = []
@@ -79,8 +89,11 @@ def subscription_lines(
         for frequency in frequencies:
             for term in subscription_terms(contract, frequency, period):
                 first = rate_in_effect(rates, (), (), term.charged.start)
-                if (not term.lands_in(period, subscription.timing) or first is None
-                        or first.billing_frequency != frequency):
+                if (
+                    not term.lands_in(period, subscription.timing)
+                    or first is None
+                    or first.billing_frequency != frequency
+                ):
                     continue
                 lines.extend(_term_lines(product, subscription, term, rates, overrides, pricing))
     return lines
@@ -93,7 +106,10 @@ class _Piece:
 
 
 def _pieces(
-    product: ProductPlan, subscription: SubscriptionPlan, term: Term, rates: Sequence[RatePlan],
+    product: ProductPlan,
+    subscription: SubscriptionPlan,
+    term: Term,
+    rates: Sequence[RatePlan],
     overrides: Sequence[PlacedOverride],
 ) -> list[_Piece]:
     """The term's parts priced alike: one part without daily proration, else split at every
@@ -101,8 +117,9 @@ def _pieces(
     cuts = {term.charged.start, term.charged.end}
     if subscription.proration == "daily":
         cuts.update(t for r in rates for t in (r.starting_at, r.ending_before) if t is not None)
-        cuts.update(t for o in overrides if product.id in o.override.products
-                    for t in (o.start, o.end))
+        cuts.update(
+            t for o in overrides if product.id in o.override.products for t in (o.start, o.end)
+        )
     inside = sorted(c for c in cuts if term.charged.start <= c <= term.charged.end)
     pieces: list[_Piece] = []
     for start, end in pairwise(inside):
@@ -119,8 +136,12 @@ def _pieces(
 
 
 def _term_lines(
-    product: ProductPlan, subscription: SubscriptionPlan, term: Term, rates: Sequence[RatePlan],
-    overrides: Sequence[PlacedOverride], pricing: Pricing,
+    product: ProductPlan,
+    subscription: SubscriptionPlan,
+    term: Term,
+    rates: Sequence[RatePlan],
+    overrides: Sequence[PlacedOverride],
+    pricing: Pricing,
 ) -> list[SubscriptionLine]:
     lines = []
     for piece in _pieces(product, subscription, term, rates, overrides):
@@ -130,14 +151,21 @@ def _term_lines(
             fraction = proration_fraction(piece.span, term.full)
         else:
             exact, fraction = whole, Decimal(1)
-        lines.append(SubscriptionLine(
-            product_id=product.id, name=product.name, starting_at=piece.span.start,
-            ending_before=piece.span.end, quantity=plain(subscription.quantity),
-            unit_price=None if piece.rate.price is None else plain(piece.rate.price),
-            proration=plain(round_quantity(fraction, PRORATION_PLACES, "half_up")),
-            amount=pricing.round(exact), timing=subscription.timing, unit=piece.rate.unit,
-            override=piece.rate.override,
-        ))
+        lines.append(
+            SubscriptionLine(
+                product_id=product.id,
+                name=product.name,
+                starting_at=piece.span.start,
+                ending_before=piece.span.end,
+                quantity=plain(subscription.quantity),
+                unit_price=None if piece.rate.price is None else plain(piece.rate.price),
+                proration=plain(round_quantity(fraction, PRORATION_PLACES, "half_up")),
+                amount=pricing.round(exact),
+                timing=subscription.timing,
+                unit=piece.rate.unit,
+                override=piece.rate.override,
+            )
+        )
     return lines
 
 
@@ -150,4 +178,3 @@ def _term_price(rate: EffectiveRate, quantity: Decimal) -> Decimal:
         if rate.tier_mode == "volume":
             return charges_total(price_volume(rate.tiers, quantity))
         return charges_total(price_graduated(rate.tiers, quantity))
-

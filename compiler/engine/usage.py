@@ -31,8 +31,11 @@ SEGMENTED = ("count", "sum")
 
 
 def segments(
-    period: Period, metric: MetricPlan, rates: Sequence[RatePlan],
-    overrides: Sequence[PlacedOverride], product_id: str,
+    period: Period,
+    metric: MetricPlan,
+    rates: Sequence[RatePlan],
+    overrides: Sequence[PlacedOverride],
+    product_id: str,
 ) -> list[tuple[datetime, datetime]]:
     """The period split at every rate or override boundary of the product inside it."""
     if metric.kind == "sql" or metric.aggregate not in SEGMENTED:
@@ -99,11 +102,15 @@ def convert(product: ProductPlan, raw: Decimal) -> Decimal:
         quantity = raw
         if product.conversion is not None:
             factor = product.conversion.factor
-            quantity = quantity / factor if product.conversion.operation == "divide" else (
-                quantity * factor)
+            quantity = (
+                quantity / factor
+                if product.conversion.operation == "divide"
+                else (quantity * factor)
+            )
         if product.rounding is not None:
-            quantity = round_quantity(quantity, product.rounding.decimal_places,
-                                      product.rounding.method)
+            quantity = round_quantity(
+                quantity, product.rounding.decimal_places, product.rounding.method
+            )
         return quantity
 
 
@@ -126,8 +133,13 @@ def rate_usage(
     keys = product.pricing_group_keys
     for values in sorted(by_group, key=lambda v: tuple((x is None, x or "") for x in v)):
         group_values = dict(zip(keys, values, strict=True))
-        runs = _runs(sorted(by_group[values], key=lambda a: a.segment), product, rates,
-                     overrides, group_values)
+        runs = _runs(
+            sorted(by_group[values], key=lambda a: a.segment),
+            product,
+            rates,
+            overrides,
+            group_values,
+        )
         quantities = [convert(product, run.aggregate.value) for run in runs]
         with localcontext(MONEY_CONTEXT):
             total = sum(quantities, Decimal(0))
@@ -136,11 +148,18 @@ def rate_usage(
             aggregate, effective = run.aggregate, run.rate
             start, end = aggregate.segment
             if effective is None or run.reason is not None:
-                result.unpriced.append(UnpricedUsage(
-                    customer_id=customer_id, contract_id=contract_id, product_id=product.id,
-                    period=PeriodOut(starting_at=start, ending_before=end),
-                    pricing_group_values=group_values, quantity=quantity,
-                    events=aggregate.events, reason=run.reason or "unpriced"))
+                result.unpriced.append(
+                    UnpricedUsage(
+                        customer_id=customer_id,
+                        contract_id=contract_id,
+                        product_id=product.id,
+                        period=PeriodOut(starting_at=start, ending_before=end),
+                        pricing_group_values=group_values,
+                        quantity=quantity,
+                        events=aggregate.events,
+                        reason=run.reason or "unpriced",
+                    )
+                )
                 already += quantity
                 continue
             charges = _charges(effective, quantity, already, total, index == len(runs) - 1)
@@ -162,8 +181,11 @@ class _Run:
 
 
 def _runs(
-    parts: Sequence[Aggregate], product: ProductPlan, rates: Sequence[RatePlan] | None,
-    overrides: Sequence[PlacedOverride], group_values: Mapping[str, str | None],
+    parts: Sequence[Aggregate],
+    product: ProductPlan,
+    rates: Sequence[RatePlan] | None,
+    overrides: Sequence[PlacedOverride],
+    group_values: Mapping[str, str | None],
 ) -> list[_Run]:
     """Price each segment's rate, and merge neighbours priced alike (count and sum add up)."""
     runs: list[_Run] = []
@@ -181,8 +203,12 @@ def _runs(
             if not effective.entitled:
                 reason = "product is not entitled on this contract"
         previous = runs[-1] if runs else None
-        if (previous is not None and previous.rate == effective and previous.reason == reason
-                and previous.aggregate.segment[1] == part.segment[0]):
+        if (
+            previous is not None
+            and previous.rate == effective
+            and previous.reason == reason
+            and previous.aggregate.segment[1] == part.segment[0]
+        ):
             previous.aggregate = _merge(previous.aggregate, part)
         else:
             runs.append(_Run(part, effective, reason))
@@ -194,9 +220,13 @@ def _merge(first: Aggregate, second: Aggregate) -> Aggregate:
         presentation = dict(first.presentation)
         for values, value in second.presentation.items():
             presentation[values] = presentation.get(values, Decimal(0)) + value
-        return Aggregate(segment=(first.segment[0], second.segment[1]), values=first.values,
-                         value=first.value + second.value, events=first.events + second.events,
-                         presentation=presentation)
+        return Aggregate(
+            segment=(first.segment[0], second.segment[1]),
+            values=first.values,
+            value=first.value + second.value,
+            events=first.events + second.events,
+            presentation=presentation,
+        )
 
 
 def _charges(
@@ -211,8 +241,13 @@ def _charges(
 
 
 def _line(
-    product: ProductPlan, group_values: Mapping[str, str | None], aggregate: Aggregate,
-    quantity: Decimal, rate: EffectiveRate, charges: list[TierCharge] | None, pricing: Pricing,
+    product: ProductPlan,
+    group_values: Mapping[str, str | None],
+    aggregate: Aggregate,
+    quantity: Decimal,
+    rate: EffectiveRate,
+    charges: list[TierCharge] | None,
+    pricing: Pricing,
 ) -> UsageLine:
     with localcontext(MONEY_CONTEXT):
         if charges is None:
@@ -226,27 +261,43 @@ def _line(
     tiers = None
     if charges is not None:
         tiers = [
-            TierLine(tier=c.index + 1, quantity=c.quantity, unit_price=plain(c.unit_price),
-                     flat=plain(c.flat), amount=plain(c.amount))
+            TierLine(
+                tier=c.index + 1,
+                quantity=c.quantity,
+                unit_price=plain(c.unit_price),
+                flat=plain(c.flat),
+                amount=plain(c.amount),
+            )
             for c in charges
         ]
     presentation = None
     if product.presentation_group_keys and aggregate.presentation:
-        ordered = sorted(aggregate.presentation.items(),
-                         key=lambda kv: tuple((x is None, x or "") for x in kv[0]))
+        ordered = sorted(
+            aggregate.presentation.items(),
+            key=lambda kv: tuple((x is None, x or "") for x in kv[0]),
+        )
         weights = [max(v, Decimal(0)) for _, v in ordered]
         parts = allocate_largest_remainder(amount, weights, pricing.quantum)
         presentation = [
             PresentationLine(
                 group_values=dict(zip(product.presentation_group_keys, values, strict=True)),
-                quantity=convert(product, raw), amount=part)
+                quantity=convert(product, raw),
+                amount=part,
+            )
             for (values, raw), part in zip(ordered, parts, strict=True)
         ]
     start, end = aggregate.segment
     return UsageLine(
-        product_id=product.id, name=product.name, pricing_group_values=dict(group_values),
-        starting_at=start, ending_before=end, quantity=quantity,
+        product_id=product.id,
+        name=product.name,
+        pricing_group_values=dict(group_values),
+        starting_at=start,
+        ending_before=end,
+        quantity=quantity,
         unit_price=None if unit_price is None else plain(unit_price),
-        amount=amount, tiers=tiers, presentation=presentation, unit=rate.unit,
+        amount=amount,
+        tiers=tiers,
+        presentation=presentation,
+        unit=rate.unit,
         override=rate.override,
     )

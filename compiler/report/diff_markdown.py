@@ -37,8 +37,11 @@ def summary(report: DiffReport) -> str:
     breaking = len(report.of_severity(Severity.ERROR))
     parts = [f"**{_plural(breaking, 'breaking change')}**" if breaking else "No breaking changes"]
     moved = len(report.moved)
-    parts.append(f"{_plural(moved, 'invoice')} change{'s' if moved == 1 else ''}"
-                 if moved else "no invoice changes")
+    parts.append(
+        f"{_plural(moved, 'invoice')} change{'s' if moved == 1 else ''}"
+        if moved
+        else "no invoice changes"
+    )
     parts += [total_summary(t) for t in report.totals if t.difference != 0]
     warnings = len(report.of_severity(Severity.WARNING))
     if warnings:
@@ -94,7 +97,5 @@ def to_markdown(report: DiffReport) -> str:
     others = [c for c in report.changes if c.severity != Severity.ERROR]
     if others:
         out += ["", "### Other changes", ""]
-        out += [
-            _change_item(c, report).replace("- ", f"- {c.severity}: ", 1) for c in others
-        ]
+        out += [_change_item(c, report).replace("- ", f"- {c.severity}: ", 1) for c in others]
     return "\n".join(out) + "\n"

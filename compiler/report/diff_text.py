@@ -76,8 +76,9 @@ def to_text(report: DiffReport, width: int = 200) -> str:
         f"rates released at {day(report.as_of)}"
     ]
     for change in report.changes:
-        lines.append(f"{location(change, report)}: {change.severity}[{change.code}]: "
-                     f"{change.message}")
+        lines.append(
+            f"{location(change, report)}: {change.severity}[{change.code}]: {change.message}"
+        )
         if change.hint:
             lines.append(f"  hint: {change.hint}")
     lines.append(counts(report))

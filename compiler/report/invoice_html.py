@@ -85,9 +85,7 @@ def _line_rows_html(invoice: Invoice) -> list[str]:
         applied = line.type in ("credit_applied", "commit_applied")
         for description, quantity, unit_price, amount in line_rows(line):
             sub = description.startswith(" ")
-            main, *details = [
-                p for p in description.strip().split("  ") if p and p != whole
-            ]
+            main, *details = [p for p in description.strip().split("  ") if p and p != whole]
             cell = escape(main) + "".join(
                 f'<span class="detail">{escape(d)}</span>' for d in details
             )
@@ -153,8 +151,15 @@ def invoice_html(invoice: Invoice, customer_name: str | None = None) -> str:
 <th class="num">Unit price</th><th class="num">Amount</th></tr></thead>
 <tbody>"""
     return "\n".join(
-        [head, *_line_rows_html(invoice), "</tbody><tfoot>", *_totals(invoice),
-         "</tfoot></table>", *_balances(invoice), "</article>"]
+        [
+            head,
+            *_line_rows_html(invoice),
+            "</tbody><tfoot>",
+            *_totals(invoice),
+            "</tfoot></table>",
+            *_balances(invoice),
+            "</article>",
+        ]
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from compiler.engine.invoice import ReplayResult
@@ -13,4 +12,5 @@ def invoice_document(result: ReplayResult) -> dict[str, Any]:
 
 
 def to_json(result: ReplayResult) -> str:
-    return json.dumps(invoice_document(result), indent=2, ensure_ascii=False) + "\n"
+    """Keys in field order, two-space indent, UTF-8 as is: byte-identical run after run."""
+    return result.model_dump_json(indent=2) + "\n"

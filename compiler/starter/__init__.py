@@ -59,8 +59,9 @@ def _target(template: PurePosixPath, package: str) -> PurePosixPath:
 def write_starter(directory: Path, package: str | None = None) -> list[Path]:
     """Write the starter into `directory` (absent or empty); returns the files written."""
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
-        raise StarterError(f"{directory} is not empty; plan init writes only into a new or "
-                           "empty directory")
+        raise StarterError(
+            f"{directory} is not empty; plan init writes only into a new or empty directory"
+        )
     name = package or default_name(directory)
     if not re.fullmatch(ID_PATTERN, name):
         raise StarterError(f"package name {name!r} must match {ID_PATTERN}")
