@@ -10,6 +10,7 @@ the scalar's own text (never through a float).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -95,8 +96,10 @@ def parse_yaml(
 ) -> tuple[YamlDocument | None, list[Diagnostic]]:
     yaml = YAML(typ="rt", pure=True)
     try:
-        _scan_events(yaml, text, file, limits)
-        documents = list(yaml.compose_all(text))
+        with warnings.catch_warnings():  # e.g. a reused anchor: legal YAML, not our problem
+            warnings.simplefilter("ignore")
+            _scan_events(yaml, text, file, limits)
+            documents = list(yaml.compose_all(text))
     except _Abort as abort:
         return None, [abort.diagnostic]
     except MarkedYAMLError as exc:

@@ -333,7 +333,7 @@ def valid_events(draw: st.DrawFn, txid: str, problems: bool = False) -> GenEvent
     flipped = head + "{" + ", ".join(
         flipped_tokens if flipped_tokens and p.startswith('"tokens"') else p for p in prop_text
     ) + "}}"
-    expected = expected_bucket(customer, moment, kind, props)
+    expected: str | None = expected_bucket(customer, moment, kind, props)
     if expected == "rated" and kind == "request" and not isinstance(props.get("tokens"), Decimal):
         expected = None  # a missing or non-numeric quantity: rated or unpriced, but reported
     return GenEvent(line, expected, flipped)

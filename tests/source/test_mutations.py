@@ -17,12 +17,14 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
 
 from compiler.api import compile_package, preview
 from compiler.cli import main
@@ -210,7 +212,7 @@ TREE_VALUES: list[object] = [
 ]
 
 
-def _entries(node: object) -> Iterator[tuple[object, object]]:
+def _entries(node: Any) -> Iterator[tuple[Any, Any]]:
     """Every (container, key or index) below node, depth first."""
     if isinstance(node, dict):
         for key in list(node):
@@ -233,23 +235,22 @@ def tree_edit(text: bytes, op: str, pick: int, choice: int) -> bytes:
     if not entries:
         return text
     parent, key = entries[pick % len(entries)]
-    assert isinstance(parent, dict | list)
     if op == "delete":
-        del parent[key]  # type: ignore[arg-type]
+        del parent[key]
     elif op == "retype":
-        parent[key] = copy.deepcopy(TREE_VALUES[choice % len(TREE_VALUES)])  # type: ignore[index]
+        parent[key] = copy.deepcopy(TREE_VALUES[choice % len(TREE_VALUES)])
     elif op == "copy":  # another node's value, e.g. a product's mapping where a price was
         source, source_key = entries[choice % len(entries)]
-        parent[key] = copy.deepcopy(source[source_key])  # type: ignore[index]
+        parent[key] = copy.deepcopy(source[source_key])
     elif op == "other_id":  # a key of the document (an ID of some kind) as a value
         ids = [k for container, k in entries if isinstance(container, dict)]
-        parent[key] = str(ids[choice % len(ids)])  # type: ignore[index]
+        parent[key] = str(ids[choice % len(ids)])
     elif op == "duplicate" and isinstance(parent, list):
-        parent.insert(key, copy.deepcopy(parent[key]))  # type: ignore[arg-type]
+        parent.insert(key, copy.deepcopy(parent[key]))
     elif op == "swap" and isinstance(parent, list) and len(parent) > 1:
-        other = (key + 1 + choice % (len(parent) - 1)) % len(parent)  # type: ignore[operator]
-        parent[key], parent[other] = parent[other], parent[key]  # type: ignore[index]
-    elif op == "rename" and isinstance(parent, dict):
+        other = (key + 1 + choice % (len(parent) - 1)) % len(parent)
+        parent[key], parent[other] = parent[other], parent[key]
+    elif op == "rename" and isinstance(parent, CommentedMap):  # insert keeps the key's place
         position = list(parent).index(key)
         value = parent.pop(key)
         parent.insert(position, f"{key}x" if choice % 2 else str(key)[:-1] or "k", value)
