@@ -25,9 +25,22 @@ def _no_float(value: Any) -> Any:
     return value
 
 
+# Written out rather than left to pydantic, whose rendering of Decimal changes between
+# versions: the committed schemas must not depend on the installed pydantic.
+DECIMAL_SCHEMA = {
+    "anyOf": [
+        {"type": "number"},
+        {"type": "string", "pattern": r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"},
+    ],
+    "description": "a decimal, as a number or as a string of its digits",
+}
+
 # Money and quantities: YAML numbers arrive as Decimal built from their text (see
 # compiler.source.yaml_reader); strings like "0.000002" are accepted too.
-Amount = Annotated[Decimal, BeforeValidator(_no_float)]
+Amount = Annotated[Decimal, BeforeValidator(_no_float), WithJsonSchema(DECIMAL_SCHEMA)]
+
+# A decimal in the compiled plan: serialised as a string, the same schema.
+PlanDecimal = Annotated[Decimal, WithJsonSchema(DECIMAL_SCHEMA)]
 
 
 def parse_instant(value: Any) -> Any:

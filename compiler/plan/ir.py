@@ -9,10 +9,11 @@ placed in time when a customer's contract is known.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from compiler.model.common import PlanDecimal
 
 PLAN_VERSION = "1"
 
@@ -44,7 +45,7 @@ class MetricPlan(Frozen):
 
 class ConversionPlan(Frozen):
     operation: Literal["divide", "multiply"]
-    factor: Decimal
+    factor: PlanDecimal
 
 
 class RoundingPlan(Frozen):
@@ -66,9 +67,9 @@ class ProductPlan(Frozen):
 
 
 class TierPlan(Frozen):
-    up_to: Decimal | None
-    price: Decimal
-    flat: Decimal | None = None
+    up_to: PlanDecimal | None
+    price: PlanDecimal
+    flat: PlanDecimal | None = None
 
 
 class RatePlan(Frozen):
@@ -76,11 +77,11 @@ class RatePlan(Frozen):
     ending_before: datetime | None = None
     pricing_group_values: dict[str, str] = Field(default_factory=dict)
     kind: Literal["flat", "tiered", "percentage"]
-    price: Decimal | None = None
+    price: PlanDecimal | None = None
     tiers: tuple[TierPlan, ...] = ()
     tier_mode: Literal["graduated", "volume"] = "graduated"
-    percentage: Decimal | None = None
-    minimum: Decimal | None = None
+    percentage: PlanDecimal | None = None
+    minimum: PlanDecimal | None = None
     billing_frequency: Literal["monthly", "quarterly", "annual"] | None = None
     unit: str | None = None
     entitled: bool = True
@@ -91,7 +92,7 @@ class RateCardPlan(Frozen):
     name: str
     currency: str
     minor_unit: int
-    pricing_units: dict[str, Decimal] = Field(default_factory=dict)
+    pricing_units: dict[str, PlanDecimal] = Field(default_factory=dict)
     rates: dict[str, tuple[RatePlan, ...]] = Field(default_factory=dict)
 
 
@@ -106,7 +107,7 @@ class WindowPlan(Frozen):
 
 class SubscriptionPlan(Frozen):
     product: str
-    quantity: Decimal
+    quantity: PlanDecimal
     timing: Literal["in_advance", "in_arrears"]
     proration: Literal["daily", "none"]
 
@@ -115,8 +116,8 @@ class OverridePlan(Frozen):
     products: tuple[str, ...]
     pricing_group_values: dict[str, str] | None = None
     kind: Literal["multiplier", "price", "tiers", "entitled"]
-    multiplier: Decimal | None = None
-    price: Decimal | None = None
+    multiplier: PlanDecimal | None = None
+    price: PlanDecimal | None = None
     tiers: tuple[TierPlan, ...] = ()
     tier_mode: Literal["graduated", "volume"] = "graduated"
     entitled: bool | None = None
@@ -129,7 +130,7 @@ class OverridePlan(Frozen):
 class InvoiceEntryPlan(Frozen):
     month: int | None = None
     date: datetime | None = None
-    amount: Decimal
+    amount: PlanDecimal
 
 
 class CommitPlan(Frozen):
@@ -137,7 +138,7 @@ class CommitPlan(Frozen):
     name: str | None = None
     type: Literal["prepaid", "postpaid"]
     product: str
-    amount: Decimal
+    amount: PlanDecimal
     access: WindowPlan
     invoice: tuple[InvoiceEntryPlan, ...] = ()
     applies_to: tuple[str, ...]
@@ -148,7 +149,7 @@ class CreditPlan(Frozen):
     id: str
     name: str | None = None
     product: str
-    amount: Decimal
+    amount: PlanDecimal
     access: WindowPlan | None = None
     recurring: Literal["monthly", "quarterly", "annual"] | None = None
     applies_to: tuple[str, ...]
@@ -161,7 +162,7 @@ class ScheduledChargePlan(Frozen):
     name: str | None = None
     month: int | None = None
     date: datetime | None = None
-    amount: Decimal
+    amount: PlanDecimal
 
 
 class BillingPlan(Frozen):
