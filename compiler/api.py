@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from compiler.diagnostics import CompilerError, has_errors
+from compiler.engine.executors import Engine
 from compiler.engine.invoice import ReplayResult
 from compiler.engine.periods import Period
 from compiler.engine.replay import ReplayInput, replay
@@ -56,7 +57,9 @@ def compile_package(directory: Path | str) -> tuple[RatingPlan, Validation]:
     return build_plan(validation.package.model), validation
 
 
-def preview(directory: Path | str, scenario: str | None = None) -> list[ReplayResult]:
+def preview(
+    directory: Path | str, scenario: str | None = None, engine: Engine = "duckdb"
+) -> list[ReplayResult]:
     """Replay a package's scenarios (or the one named) through its compiled plan."""
     plan, validation = compile_package(directory)
     scenarios = validation.package.scenarios
@@ -65,7 +68,7 @@ def preview(directory: Path | str, scenario: str | None = None) -> list[ReplayRe
         if not scenarios:
             names = ", ".join(s.name for s in validation.package.scenarios) or "none"
             raise LookupError(f"no scenario '{scenario}' in {directory} (scenarios: {names})")
-    return [replay(plan, scenario_input(s)) for s in scenarios if s.model is not None]
+    return [replay(plan, scenario_input(s, engine)) for s in scenarios if s.model is not None]
 
 
 def load_customers(path: Path) -> dict[str, Customer]:
@@ -93,6 +96,7 @@ def replay_files(
     period: Period,
     as_of: datetime | None = None,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    engine: Engine = "duckdb",
 ) -> ReplayResult:
     """Backtest a package on real usage: `plan replay`."""
     from compiler.diagnostics import display_path
@@ -112,5 +116,6 @@ def replay_files(
         period=period,
         as_of=as_of or datetime.now(UTC),
         memory_limit=memory_limit,
+        engine=engine,
     )
     return replay(plan, inputs)

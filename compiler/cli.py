@@ -17,6 +17,7 @@ import click
 
 from compiler import api
 from compiler.diagnostics import CompilerError, Diagnostic, has_errors, sorted_diagnostics
+from compiler.engine.executors import ENGINES, EngineUnavailable
 from compiler.engine.ingest import EventFileError
 from compiler.engine.invoice import ReplayResult
 from compiler.engine.periods import Period
@@ -44,6 +45,9 @@ def guarded(command: F) -> F:
         except EventFileError as exc:
             click.echo(f"plan: error: {exc}", err=True)
             sys.exit(EXIT_FOUND)
+        except EngineUnavailable as exc:
+            click.echo(f"plan: error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
         except Exception as exc:  # the last line of defence: never a bare traceback
             click.echo(
                 f"plan: internal error: {type(exc).__name__}: {exc}\n"
@@ -149,13 +153,21 @@ def _echo_results(
 @click.argument("package", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--scenario", help="Replay only this scenario (default: all of the package's).")
 @click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="duckdb",
+    show_default=True,
+    help="Where the metering queries run: duckdb (embedded) or spark (a local Spark session; "
+    "needs the [spark] extra and Java 17).",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(PREVIEW_FORMATS), default="text", show_default=True
 )
 @guarded
-def preview(package: Path, scenario: str | None, fmt: str) -> None:
+def preview(package: Path, scenario: str | None, engine: str, fmt: str) -> None:
     """Replay a package's scenarios and print their invoices."""
     try:
-        results = api.preview(package, scenario)
+        results = api.preview(package, scenario, engine)  # type: ignore[arg-type]
     except LookupError as exc:
         raise click.UsageError(str(exc)) from exc
     _echo_results(results, fmt, _customer_names(package) if fmt == "html" else None)
@@ -228,6 +240,14 @@ def _period(text: str) -> Period:
     "--as-of", "as_of", metavar="INSTANT", help="Judge draft/finalized at (default: now)."
 )
 @click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="duckdb",
+    show_default=True,
+    help="Where the metering queries run: duckdb (embedded) or spark (a local Spark session; "
+    "needs the [spark] extra and Java 17).",
+)
+@click.option(
     "--memory-limit",
     default="2GB",
     show_default=True,
@@ -243,6 +263,7 @@ def replay_command(
     customers_file: Path,
     period_text: str,
     as_of: str | None,
+    engine: str,
     memory_limit: str,
     fmt: str,
 ) -> None:
@@ -262,7 +283,13 @@ def replay_command(
     try:
         with _progress_on_terminal():
             result = api.replay_files(
-                package, customers_file, list(events), period, when, memory_limit
+                package,
+                customers_file,
+                list(events),
+                period,
+                when,
+                memory_limit,
+                engine,  # type: ignore[arg-type]
             )
     except LookupError as exc:
         raise click.UsageError(str(exc)) from exc

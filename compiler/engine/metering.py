@@ -1,21 +1,29 @@
-"""Metering: billable metrics as SQL, built as sqlglot expressions and run on DuckDB.
+"""Metering: billable metrics as SQL, built as sqlglot expressions for DuckDB or Spark.
 
 User text (property names, values, event types) only ever enters a query as a quoted literal
-built by sqlglot, never pasted into SQL text. Property values are strings in a
-`MAP(VARCHAR, VARCHAR)`; a value counts as a number when its whole text is a plain decimal
-with at most 20 integer and 9 fractional digits, and is then cast to DECIMAL(38, 9) exactly.
+built by sqlglot, never pasted into SQL text. Property values are text columns (`p_0`, ...); a
+value counts as a number when its whole text is a plain decimal with at most 20 integer and 9
+fractional digits, and is then cast to DECIMAL(38, 9) exactly.
+
+The builders return expressions; an executor (executors.py) renders them for its dialect.
+Most of a query reads the same in both; the few functions that do not transpile are chosen
+per dialect here, each beside its reason: `is_number` (a full regex match), `first_examples`
+(the first few transaction IDs in input order).
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from sqlglot import exp
 
 from compiler.plan.ir import MetricPlan, ProductPlan
 
+Dialect = Literal["duckdb", "spark"]
+
 # At most 20 integer digits: a sum of up to 10^9 such values still fits DECIMAL(38, 9).
 NUMBER_PATTERN = r"[+-]?[0-9]{1,20}([.][0-9]{0,9})?"
 QUANTITY_TYPE = "DECIMAL(38, 9)"
-DIALECT = "duckdb"
 
 
 def string(value: str) -> exp.Literal:
@@ -50,13 +58,32 @@ def needed_properties(plan_metrics: list[MetricPlan], products: list[ProductPlan
     return sorted(names)
 
 
-def is_number(value: exp.Expression) -> exp.Expression:
+def is_number(value: exp.Expression, dialect: Dialect) -> exp.Expression:
+    """Whether the whole text is a number (NUMBER_PATTERN)."""
+    if dialect == "spark":
+        # RLIKE finds a match anywhere, and Java's `$` also matches before a final line
+        # break ('12\n' would pass, and Spark's cast trims it): anchor at \A and \z instead.
+        return exp.RegexpLike(this=value, expression=string(rf"\A(?:{NUMBER_PATTERN})\z"))
     return exp.func("regexp_full_match", value, string(NUMBER_PATTERN))
 
 
-def number(value: exp.Expression) -> exp.Expression:
+def number(value: exp.Expression, dialect: Dialect) -> exp.Expression:
     """The value as an exact decimal, NULL when it is not a number."""
-    return exp.Case(ifs=[exp.If(this=is_number(value), true=exp.cast(value, QUANTITY_TYPE))])
+    return exp.Case(
+        ifs=[exp.If(this=is_number(value, dialect), true=exp.cast(value, QUANTITY_TYPE))]
+    )
+
+
+def first_examples(examples: int, dialect: Dialect) -> exp.Expression:
+    """The group's first `examples` transaction IDs in input order, as a list: a top-k
+    aggregate, which keeps `examples` values per group rather than every event's."""
+    # DuckDB's arg_min(arg, val, n) is Spark's min_by(arg, val, k) (Spark 4.2 and later);
+    # both sort the result by `val`.
+    name = "min_by" if dialect == "spark" else "arg_min"
+    return exp.Anonymous(
+        this=name,
+        expressions=[exp.column("transaction_id"), exp.column("seq"), exp.Literal.number(examples)],
+    )
 
 
 def match(metric: MetricPlan, prop: Columns, table: str | None = None) -> exp.Expression:
@@ -78,22 +105,27 @@ def match(metric: MetricPlan, prop: Columns, table: str | None = None) -> exp.Ex
     return exp.and_(*conditions)
 
 
-def aggregate(metric: MetricPlan, prop: Columns, table: str | None = None) -> exp.Expression:
+def aggregate(
+    metric: MetricPlan, prop: Columns, dialect: Dialect, table: str | None = None
+) -> exp.Expression:
     if metric.aggregate == "count":
         return exp.Count(this=exp.Star())
     assert metric.property is not None
     value = prop(metric.property, table)
     if metric.aggregate == "sum":
-        return exp.Sum(this=number(value))
+        return exp.Sum(this=number(value, dialect))
     if metric.aggregate == "max":
-        return exp.Max(this=number(value))
+        return exp.Max(this=number(value, dialect))
     if metric.aggregate == "unique":
         return exp.Count(this=exp.Distinct(expressions=[value]))
     # latest: the value of the event with the greatest timestamp, ties to the later one read
-    order = exp.func("row", exp.column("timestamp", table=table), exp.column("seq", table=table))
+    # (DuckDB's arg_max, Spark's max_by; a struct compares field by field in both)
+    order = exp.Struct(
+        expressions=[exp.column("timestamp", table=table), exp.column("seq", table=table)]
+    )
     return exp.Filter(
-        this=exp.func("arg_max", number(value), order),
-        expression=exp.Where(this=exp.not_(number(value).is_(exp.null()))),
+        this=exp.ArgMax(this=number(value, dialect), expression=order),
+        expression=exp.Where(this=exp.not_(number(value, dialect).is_(exp.null()))),
     )
 
 
@@ -105,7 +137,9 @@ def presentation_alias(i: int) -> str:
     return f"presentation_{i}"
 
 
-def usage_query(product: ProductPlan, metric: MetricPlan, prop: Columns) -> str:
+def usage_query(
+    product: ProductPlan, metric: MetricPlan, prop: Columns, dialect: Dialect
+) -> exp.Select:
     """Aggregate one usage product per contract, period, segment and pricing group values;
     with presentation keys, also per presentation values (GROUPING SETS)."""
     base = [
@@ -115,16 +149,16 @@ def usage_query(product: ProductPlan, metric: MetricPlan, prop: Columns) -> str:
     ]
     pricing = [prop(k, "e") for k in product.pricing_group_keys]
     presentation = [prop(k, "e") for k in product.presentation_group_keys]
-    selected: list[exp.Expression] = [*base]
-    selected += [p.as_(pricing_alias(i)) for i, p in enumerate(pricing)]
-    selected += [p.as_(presentation_alias(i)) for i, p in enumerate(presentation)]
-    selected.append(aggregate(metric, prop, "e").as_("value"))
+    selected: list[exp.Expression] = [c.copy() for c in base]
+    selected += [p.copy().as_(pricing_alias(i)) for i, p in enumerate(pricing)]
+    selected += [p.copy().as_(presentation_alias(i)) for i, p in enumerate(presentation)]
+    selected.append(aggregate(metric, prop, dialect, "e").as_("value"))
     selected.append(exp.Count(this=exp.Star()).as_("events"))
     detail = exp.Literal.number(0)
     if presentation:
+        # grouping() names a grouped expression, not its alias: Spark resolves no aliases there
         detail = exp.Sub(
-            this=exp.Literal.number(1),
-            expression=exp.func("grouping", presentation_alias_column(0)),
+            this=exp.Literal.number(1), expression=exp.func("grouping", presentation[0].copy())
         )
     selected.append(detail.as_("detail"))
     join_on = exp.and_(
@@ -139,24 +173,24 @@ def usage_query(product: ProductPlan, metric: MetricPlan, prop: Columns) -> str:
         .join(exp.to_table("segments").as_("s"), on=join_on)
         .where(match(metric, prop, "e"))
     )
-    keys = [*base, *[exp.column(pricing_alias(i)) for i in range(len(pricing))]]
+    keys = [*base, *pricing]
     if presentation:
-        detailed = [*keys, *[presentation_alias_column(i) for i in range(len(presentation))]]
         query = query.group_by(
             exp.GroupingSets(
-                expressions=[exp.Tuple(expressions=keys), exp.Tuple(expressions=detailed)]
+                expressions=[
+                    exp.Tuple(expressions=[k.copy() for k in keys]),
+                    exp.Tuple(expressions=[k.copy() for k in [*keys, *presentation]]),
+                ]
             )
         )
     else:
         query = query.group_by(*keys)
-    return query.sql(dialect=DIALECT)
+    return query
 
 
-def presentation_alias_column(i: int) -> exp.Column:
-    return exp.column(presentation_alias(i))
-
-
-def problems_query(metric: MetricPlan, prop: Columns, examples: int) -> str | None:
+def problems_query(
+    metric: MetricPlan, prop: Columns, examples: int, dialect: Dialect
+) -> exp.Select | None:
     """Events a sum/max/latest metric matched whose property is missing or not a number."""
     if metric.kind != "simple" or metric.aggregate not in ("sum", "max", "latest"):
         return None
@@ -166,17 +200,7 @@ def problems_query(metric: MetricPlan, prop: Columns, examples: int) -> str | No
         ifs=[exp.If(this=value.is_(exp.null()), true=string("missing"))],
         default=string("non_numeric"),
     )
-    sample = exp.Bracket(
-        this=exp.func(
-            "list",
-            exp.Order(
-                this=exp.column("transaction_id"), expressions=[exp.Ordered(this=exp.column("seq"))]
-            ),
-        ),
-        expressions=[
-            exp.Slice(this=exp.Literal.number(1), expression=exp.Literal.number(examples))
-        ],
-    )
+    sample = first_examples(examples, dialect)
     query = (
         exp.select(
             problem.as_("problem"), exp.Count(this=exp.Star()).as_("events"), sample.as_("examples")
@@ -184,12 +208,13 @@ def problems_query(metric: MetricPlan, prop: Columns, examples: int) -> str | No
         .from_("attributed")
         .where(
             exp.and_(
-                match(metric, prop), exp.not_(exp.func("coalesce", is_number(value), exp.false()))
+                match(metric, prop),
+                exp.not_(exp.func("coalesce", is_number(value, dialect), exp.false())),
             )
         )
         .group_by(exp.column("problem"))
     )
-    return query.sql(dialect=DIALECT)
+    return query
 
 
 def classification_query(
@@ -197,7 +222,8 @@ def classification_query(
     products: list[tuple[ProductPlan, MetricPlan]],
     prop: Columns,
     examples: int,
-) -> str:
+    dialect: Dialect,
+) -> exp.Select:
     """One accounting bucket per replayed event: rated, unpriced or unmetered.
 
     `rated`: some usage product measured it in a priced group (table `priced`); `unpriced`:
@@ -238,17 +264,7 @@ def classification_query(
     inner = exp.select(
         exp.column("seq", table="e"), exp.column("transaction_id", table="e"), bucket.as_("bucket")
     ).from_(exp.to_table("attributed").as_("e"))
-    sample = exp.Bracket(
-        this=exp.func(
-            "list",
-            exp.Order(
-                this=exp.column("transaction_id"), expressions=[exp.Ordered(this=exp.column("seq"))]
-            ),
-        ),
-        expressions=[
-            exp.Slice(this=exp.Literal.number(1), expression=exp.Literal.number(examples))
-        ],
-    )
+    sample = first_examples(examples, dialect)
     query = (
         exp.select(
             exp.column("bucket"), exp.Count(this=exp.Star()).as_("events"), sample.as_("examples")
@@ -256,4 +272,4 @@ def classification_query(
         .from_(inner.subquery("classified"))
         .group_by(exp.column("bucket"))
     )
-    return query.sql(dialect=DIALECT)
+    return query

@@ -1,8 +1,9 @@
 """Replay: events through a rating plan into invoices and accounting.
 
 ingest (DuckDB: read and check every line, exact numbers) → attribute (SQL: dedup, customer,
-contract, period) → meter (SQL built with sqlglot) → rate usage (Decimal) → contract terms →
-invoices, with every line read landing in exactly one accounting bucket.
+contract, period) → meter (SQL built with sqlglot, run by the replay's engine: DuckDB, or
+Spark, see executors.py) → rate usage (Decimal) → contract terms → invoices, with every line
+read landing in exactly one accounting bucket.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from compiler.engine.attribution import EXAMPLES, Attribution, attribute
 from compiler.engine.contracts import ContractInstance, place_contracts
+from compiler.engine.executors import Engine, Executor, open_executor
 from compiler.engine.ingest import Ingested, ingest
 from compiler.engine.invoice import (
     Accounting,
@@ -54,6 +56,8 @@ class ReplayInput:
     period: Period
     as_of: datetime
     memory_limit: str = DEFAULT_MEMORY_LIMIT
+    # where the metering queries run; ingestion, attribution and SQL metrics are DuckDB's
+    engine: Engine = "duckdb"
 
 
 def customer_index(customers: Mapping[str, Customer]) -> dict[str, str]:
@@ -79,11 +83,15 @@ def replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
             names |= referenced_properties(metric.sql)
     columns = Columns(sorted(names))
     files = list(inputs.event_files)
-    with EventStore(inputs.memory_limit) as store:
+    with (
+        EventStore(inputs.memory_limit) as store,
+        open_executor(inputs.engine, store) as executor,
+    ):
         ingested = ingest(store.connection, files, columns.names)
         attributed = attribute(
             store.connection, columns.names, customer_index(inputs.customers), contracts, files
         )
+        executor.share("attributed")  # before the lock: the bulk may still go over as a file
         store.lock()
         overrides = {c.contract_id: placed_overrides(c) for c in contracts}
         store.create_segments(
@@ -101,8 +109,10 @@ def replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
                 )
             ]
         )
+        executor.share("segments")
         measured = {
-            product.id: _aggregates(store, product, metric, columns) for product, metric in simple
+            product.id: _aggregates(store, executor, product, metric, columns)
+            for product, metric in simple
         }
         for product, metric in usage_products:
             if metric.kind == "sql":
@@ -120,7 +130,10 @@ def replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
             )
             invoices.extend(contract_invoices(plan, contract, usage, pricing, inputs.as_of))
         store.create_priced(rated.priced_rows)
-        accounting = _accounting(store, plan, simple, columns, ingested, attributed, rated.unpriced)
+        executor.share("priced")
+        accounting = _accounting(
+            executor, plan, simple, columns, ingested, attributed, rated.unpriced
+        )
     return ReplayResult(scenario=inputs.name, invoices=invoices, accounting=accounting)
 
 
@@ -167,12 +180,16 @@ class _UsageRated:
 
 
 def _aggregates(
-    store: EventStore, product: ProductPlan, metric: MetricPlan, columns: Columns
+    store: EventStore,
+    executor: Executor,
+    product: ProductPlan,
+    metric: MetricPlan,
+    columns: Columns,
 ) -> dict[AggregateKey, list[Aggregate]]:
     """Aggregates by (contract, period start), with presentation detail folded in."""
     found: dict[tuple[str, datetime, datetime, GroupValues], Aggregate] = {}
     details = []
-    for row in store.rows(usage_query(product, metric, columns)):
+    for row in executor.rows(usage_query(product, metric, columns, executor.dialect)):
         values: GroupValues = tuple(
             row[pricing_alias(i)] for i in range(len(product.pricing_group_keys))
         )
@@ -246,7 +263,7 @@ def _sql_aggregates(
 
 
 def _accounting(
-    store: EventStore,
+    executor: Executor,
     plan: RatingPlan,
     simple: list[tuple[ProductPlan, MetricPlan]],
     columns: Columns,
@@ -260,17 +277,20 @@ def _accounting(
         examples["invalid"] = [
             r.transaction_id or f"{r.file}:{r.line}" for r in ingested.rejected[:EXAMPLES]
         ]
-    sql = classification_query(list(plan.metrics.values()), simple, columns, EXAMPLES)
-    for row in store.rows(sql):
+    classified = classification_query(
+        list(plan.metrics.values()), simple, columns, EXAMPLES, executor.dialect
+    )
+    for row in executor.rows(classified):
         buckets[row["bucket"]] = int(row["events"])
         if row["bucket"] != "rated":  # examples are for tracing problems
             examples[row["bucket"]] = list(row["examples"])
     problems: dict[str, dict[str, Problem]] = {}
     for metric in plan.metrics.values():
-        query = problems_query(metric, columns, EXAMPLES)
+        query = problems_query(metric, columns, EXAMPLES, executor.dialect)
         if query is None:
             continue
-        for row in store.rows(query):
+        # by name: the engines' hash aggregation leaves row order to chance
+        for row in sorted(executor.rows(query), key=lambda r: str(r["problem"])):
             problems.setdefault(metric.id, {})[row["problem"]] = Problem(
                 events=int(row["events"]), examples=list(row["examples"])
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from compiler.diagnostics import display_path
+from compiler.engine.executors import Engine
 from compiler.engine.periods import Period
 from compiler.engine.replay import ReplayInput
 from compiler.loader import LoadedScenario
@@ -25,7 +26,7 @@ def scenario_event_files(scenario: LoadedScenario) -> list[tuple[Path, str]]:
     return [(p, display_path(p)) for p in paths]
 
 
-def scenario_input(scenario: LoadedScenario) -> ReplayInput:
+def scenario_input(scenario: LoadedScenario, engine: Engine = "duckdb") -> ReplayInput:
     """A scenario as replay input; without `as_of`, invoices are judged at the period's end."""
     assert scenario.model is not None
     info = scenario.model.scenario
@@ -36,4 +37,5 @@ def scenario_input(scenario: LoadedScenario) -> ReplayInput:
         event_files=scenario_event_files(scenario),
         period=period,
         as_of=info.as_of or info.period.ending_before,
+        engine=engine,
     )

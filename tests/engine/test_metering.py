@@ -1,0 +1,86 @@
+"""Metering queries for both dialects (compiler/engine/metering.py), without running Spark.
+
+What Spark itself does with them is tests/engine/test_spark_engine.py's job (it needs the
+`[spark]` extra); here every query of the example packages is rendered for Spark and parsed
+back, and the DuckDB-only functions are checked to stay out of it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import duckdb
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from compiler.api import compile_package
+from compiler.engine.metering import (
+    Columns,
+    Dialect,
+    classification_query,
+    is_number,
+    needed_properties,
+    problems_query,
+    usage_query,
+)
+from tests.support import PACKAGES
+
+DUCKDB_ONLY = re.compile(r"\b(REGEXP_FULL_MATCH|REGEXP_MATCHES|ARG_MIN|ARG_MAX|LIST|ROW)\(", re.I)
+
+
+def example_queries(dialect: Dialect) -> Iterator[exp.Expression]:
+    for package in sorted(p for p in PACKAGES.iterdir() if p.is_dir()):
+        plan, _ = compile_package(package)
+        products = [
+            (p, plan.metrics[p.metric])
+            for p in plan.products.values()
+            if p.type == "usage" and p.metric is not None
+        ]
+        simple = [(p, m) for p, m in products if m.kind == "simple"]
+        metrics = list(plan.metrics.values())
+        columns = Columns(needed_properties(metrics, [p for p, _ in products]))
+        yield from (usage_query(p, m, columns, dialect) for p, m in simple)
+        yield classification_query(metrics, simple, columns, 3, dialect)
+        for metric in metrics:
+            query = problems_query(metric, columns, 3, dialect)
+            if query is not None:
+                yield query
+
+
+def test_spark_queries_parse_as_spark_and_use_no_duckdb_functions() -> None:
+    queries = list(example_queries("spark"))
+    assert len(queries) > 10
+    for query in queries:
+        sql = query.sql(dialect="spark")
+        sqlglot.parse_one(sql, read="spark")
+        assert not DUCKDB_ONLY.search(sql), sql
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12", True),
+        ("+5", True),
+        ("-2.5", True),
+        ("1.", True),
+        ("99999999999999999999.999999999", True),
+        ("123456789012345678901", False),
+        ("1.0000000001", False),
+        ("1e3", False),
+        (" 12", False),
+        ("12\n", False),
+        ("\n12", False),
+        ("lots", False),
+    ],
+)
+def test_a_number_is_the_whole_text(text: str, expected: bool) -> None:
+    """DuckDB's full match, and the anchored pattern Spark gets, run here on DuckDB's RE2."""
+    value = exp.Literal.string(text)
+    full = duckdb.execute(f"SELECT {is_number(value, 'duckdb').sql(dialect='duckdb')}").fetchone()
+    spark_pattern = is_number(value, "spark")
+    assert isinstance(spark_pattern, exp.RegexpLike)
+    anchored = exp.func("regexp_matches", value, spark_pattern.expression)
+    partial = duckdb.execute(f"SELECT {anchored.sql(dialect='duckdb')}").fetchone()
+    assert full == partial == (expected,)
