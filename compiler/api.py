@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from compiler.diagnostics import CompilerError, has_errors
+from compiler.diagnostics import CompilerError, error, has_errors
 from compiler.engine.executors import Engine
 from compiler.engine.invoice import ReplayResult
 from compiler.engine.periods import Period
 from compiler.engine.replay import ReplayInput, replay
 from compiler.engine.scenario_replay import scenario_input
+from compiler.engine.sql_metrics import SqlMetricError
 from compiler.engine.store import DEFAULT_MEMORY_LIMIT
 from compiler.model.scenario import Customer, CustomersFile
 from compiler.plan.build import build_plan
@@ -68,7 +71,8 @@ def preview(
         if not scenarios:
             names = ", ".join(s.name for s in validation.package.scenarios) or "none"
             raise LookupError(f"no scenario '{scenario}' in {directory} (scenarios: {names})")
-    return [replay(plan, scenario_input(s, engine)) for s in scenarios if s.model is not None]
+    with _sql_metric_errors(validation):
+        return [replay(plan, scenario_input(s, engine)) for s in scenarios if s.model is not None]
 
 
 def load_customers(path: Path) -> dict[str, Customer]:
@@ -101,7 +105,7 @@ def replay_files(
     """Backtest a package on real usage: `plan replay`."""
     from compiler.diagnostics import display_path
 
-    plan, _ = compile_package(directory)
+    plan, validation = compile_package(directory)
     customers = load_customers(customers_file)
     unknown = sorted(
         {c.template for customer in customers.values() for c in customer.contracts}
@@ -118,4 +122,25 @@ def replay_files(
         memory_limit=memory_limit,
         engine=engine,
     )
-    return replay(plan, inputs)
+    with _sql_metric_errors(validation):
+        return replay(plan, inputs)
+
+
+@contextmanager
+def _sql_metric_errors(validation: Validation) -> Iterator[None]:
+    """A SQL metric that fails at run time becomes a diagnostic on its `sql` node."""
+    try:
+        yield
+    except SqlMetricError as exc:
+        span = validation.package.source.positions.value(("metrics", exc.metric_id, "sql"))
+        raise CompilerError(
+            [
+                error(
+                    "E0405",
+                    f"SQL metric '{exc.metric_id}' failed at run time: {exc.reason}",
+                    span,
+                    "run the query on a sample of events; it must return `value` and its "
+                    "group keys",
+                )
+            ]
+        ) from exc

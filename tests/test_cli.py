@@ -159,8 +159,10 @@ def test_replay_gives_the_same_invoices_as_preview(tmp_path: Path) -> None:
 def test_replay_usage_errors(tmp_path: Path) -> None:
     events = PACKAGES / "ai-platform/scenarios/november/events.jsonl"
     customers = tmp_path / "customers.yaml"
-    customers.write_text("customers:\n  x: {name: X, contracts: [{id: c, template: nope, "
-                         "starting_at: 2026-11-01}]}\n")
+    customers.write_text(
+        "customers:\n  x: {name: X, contracts: [{id: c, template: nope, "
+        "starting_at: 2026-11-01}]}\n"
+    )
     package = str(PACKAGES / "ai-platform")
     assert run("replay", package, str(events), "--customers", str(customers),
                "--period", "2026-11-01")[0] == 2  # fmt: skip

@@ -233,7 +233,9 @@ def test_ai_platform_enterprise_quarter_globex_by_hand() -> None:
     result = result_of("ai-platform", "enterprise-quarter")
     sums = reference_token_sums(
         PACKAGES / "ai-platform/scenarios/enterprise-quarter/events.jsonl",
-        {"globex", "globex-prod", "globex-eu"}, "2026-10-15T00:00:00Z", "2026-11-01T00:00:00Z",
+        {"globex", "globex-prod", "globex-eu"},
+        "2026-10-15T00:00:00Z",
+        "2026-11-01T00:00:00Z",
     )
     assert sums[("input_tokens", "kestrel-large", False)] == 21_189_489
     assert sums[("output_tokens", "kestrel-large", False)] == 2_323_024
@@ -261,33 +263,47 @@ def test_ai_platform_enterprise_quarter_globex_by_hand() -> None:
     assert (fee["proration"], fee["amount"]) == ("0.548387", "274.19")
     (purchase,) = lines_of(october, "commit_purchase")
     assert purchase["amount"] == "600.00"  # the month-0 installment of the commit
-    applied = {(line["commit_id"], line["applied_to"]): line["amount"]
-               for line in lines_of(october, "commit_applied") + lines_of(october,
-                                                                          "credit_applied")}
+    applied = {
+        (line["commit_id"], line["applied_to"]): line["amount"]
+        for line in lines_of(october, "commit_applied") + lines_of(october, "credit_applied")
+    }
     # the commit takes all usage, per product: input 270.17 + 9.55 + 0.09 = 279.81;
     # output 131.22 + 7.96 + 0.07 = 139.25; web search 0.34; the credit then takes 100 of the fee
-    assert applied == {("annual_prepaid", "input_tokens"): "-279.81",
-                       ("annual_prepaid", "output_tokens"): "-139.25",
-                       ("annual_prepaid", "web_search"): "-0.34",
-                       ("welcome", "platform_fee"): "-100.00"}
+    assert applied == {
+        ("annual_prepaid", "input_tokens"): "-279.81",
+        ("annual_prepaid", "output_tokens"): "-139.25",
+        ("annual_prepaid", "web_search"): "-0.34",
+        ("welcome", "platform_fee"): "-100.00",
+    }
     # subtotal 419.40 + 274.19 + 600.00 = 1293.59; applied -(419.40 + 100) = -519.40
     assert (october["subtotal"], october["applied"], october["total"]) == (
-        "1293.59", "-519.40", "774.19")
+        "1293.59",
+        "-519.40",
+        "774.19",
+    )
     balances = {b["id"]: (b["opening"], b["applied"], b["closing"]) for b in october["balances"]}
     # 2400 - 419.40 = 1980.60 carried; the credit is spent
-    assert balances == {"annual_prepaid": ("2400.00", "419.40", "1980.60"),
-                        "welcome": ("100.00", "100.00", "0.00")}
+    assert balances == {
+        "annual_prepaid": ("2400.00", "419.40", "1980.60"),
+        "welcome": ("100.00", "100.00", "0.00"),
+    }
 
     november = invoice(result, "globex", "2026-11-01")
     # usage 940.06 all on the commit: 1980.60 - 940.06 = 1040.54 left; the fee 500 is due
     assert (november["subtotal"], november["applied"], november["total"]) == (
-        "1440.06", "-940.06", "500.00")
+        "1440.06",
+        "-940.06",
+        "500.00",
+    )
 
     december = invoice(result, "globex", "2026-12-01")
     # usage 1246.22 > 1040.54 left: the commit runs out, 1246.22 - 1040.54 = 205.68 overage
     # + the 500 fee = 705.68; still a draft on as_of 2027-01-01T12:00Z (< Jan 1 + 24 h)
     assert (december["subtotal"], december["applied"], december["total"]) == (
-        "1746.22", "-1040.54", "705.68")
+        "1746.22",
+        "-1040.54",
+        "705.68",
+    )
     assert december["status"] == "draft"
     assert {b["id"]: b["closing"] for b in december["balances"]} == {"annual_prepaid": "0.00"}
 
@@ -304,9 +320,13 @@ def reference_gpu_seconds(
             continue
         seen.add(event["transaction_id"])
         p = event["properties"]
-        if (event["customer_id"] in customer_ids and event["event_type"] == "gpu_usage"
-                and start <= event["timestamp"] < end
-                and p.get("status") != "provisioning_failed" and "gpu_seconds" in p):
+        if (
+            event["customer_id"] in customer_ids
+            and event["event_type"] == "gpu_usage"
+            and start <= event["timestamp"] < end
+            and p.get("status") != "provisioning_failed"
+            and "gpu_seconds" in p
+        ):
             sums[(p["instance_type"], p["region"])] += Decimal(p["gpu_seconds"])
     return sums
 
@@ -315,16 +335,24 @@ def test_gpu_cloud_q4_tensorworks_october_by_hand() -> None:
     """TensorWorks on on-demand list prices: seconds → hours rounded up to 2 places, volume
     tiers for H100 in us-east, a flat A100 price, and peak storage (max) at 0.10 per GB."""
     result = result_of("gpu-cloud", "q4-2026")
-    seconds = reference_gpu_seconds(PACKAGES / "gpu-cloud/scenarios/q4-2026/events.jsonl",
-                                    {"tensorworks", "tw-prod-7781"},
-                                    "2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z")
+    seconds = reference_gpu_seconds(
+        PACKAGES / "gpu-cloud/scenarios/q4-2026/events.jsonl",
+        {"tensorworks", "tw-prod-7781"},
+        "2026-10-01T00:00:00Z",
+        "2026-11-01T00:00:00Z",
+    )
     # 6,372,124 s / 3600 = 1770.034444.. h → up to 2 places: 1770.04
     assert seconds[("h100-sxm", "us-east")] == 6_372_124
     # 2,410,118 s / 3600 = 669.477222.. h → up to 2 places: 669.48
     assert seconds[("a100-80gb", "us-west")] == 2_410_118
     october = invoice(result, "tensorworks", "2026-10-01")
-    amounts = {(line["product_id"], tuple(line["pricing_group_values"].values())):
-               (line["quantity"], line["amount"]) for line in lines_of(october, "usage")}
+    amounts = {
+        (line["product_id"], tuple(line["pricing_group_values"].values())): (
+            line["quantity"],
+            line["amount"],
+        )
+        for line in lines_of(october, "usage")
+    }
     assert amounts == {
         # volume: 1770.04 h reaches (500, 2000], so every hour at 2.69: 4761.4076 → 4761.41
         ("gpu_hours", ("h100-sxm", "us-east")): ("1770.04", "4761.41"),
@@ -335,7 +363,10 @@ def test_gpu_cloud_q4_tensorworks_october_by_hand() -> None:
     }
     # 4761.41 + 1198.37 + 2305.90 = 8265.68, nothing applied
     assert (october["subtotal"], october["applied"], october["total"]) == (
-        "8265.68", "0.00", "8265.68")
+        "8265.68",
+        "0.00",
+        "8265.68",
+    )
 
 
 def test_saas_seats_november_helios_by_hand() -> None:
@@ -343,9 +374,15 @@ def test_saas_seats_november_helios_by_hand() -> None:
     actions in credits converted at 0.01, a composite support fee with a 250 minimum,
     onboarding, and a 750 migration credit drawn usage first, then subscriptions."""
     helios = invoice(result_of("saas-seats", "november"), "helios", "2026-11-01")
-    amounts = {(line["type"], line.get("product_id"),
-                tuple((line.get("pricing_group_values") or {}).values())): line["amount"]
-               for line in helios["line_items"] if line["type"] != "credit_applied"}
+    amounts = {
+        (
+            line["type"],
+            line.get("product_id"),
+            tuple((line.get("pricing_group_values") or {}).values()),
+        ): line["amount"]
+        for line in helios["line_items"]
+        if line["type"] != "credit_applied"
+    }
     assert amounts == {
         # 72 active users: 60 included at 0 + 12 × 15 = 180.00
         ("usage", "active_users", ()): "180.00",
@@ -367,9 +404,16 @@ def test_saas_seats_november_helios_by_hand() -> None:
     # the 750 credit: usage by unit price (active users 180, storage 78.75, the AI actions'
     # 8.20), then seats with what is left: 750 - 180 - 78.75 - 8.20 = 483.05
     applied = {line["applied_to"]: line["amount"] for line in lines_of(helios, "credit_applied")}
-    assert applied == {"active_users": "-180.00", "storage": "-78.75", "ai_actions": "-8.20",
-                       "seats": "-483.05"}
+    assert applied == {
+        "active_users": "-180.00",
+        "storage": "-78.75",
+        "ai_actions": "-8.20",
+        "seats": "-483.05",
+    }
     # subtotal 180 + 78.75 + 720 + 250 + 2500 + 8.20 = 3736.95 (credit-priced lines are carried
     # by the conversion line); total 3736.95 - 750 = 2986.95
     assert (helios["subtotal"], helios["applied"], helios["total"]) == (
-        "3736.95", "-750.00", "2986.95")
+        "3736.95",
+        "-750.00",
+        "2986.95",
+    )

@@ -75,7 +75,11 @@ def test_the_golden_invoice_is_the_scenario_by_hand(starter: Path) -> None:
 def run_pytest(directory: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"],
-        cwd=directory, capture_output=True, text=True, timeout=300, check=False,
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -117,8 +121,10 @@ def test_the_workflow_runs_real_plan_commands(starter: Path) -> None:
         name, *args = shlex.split(command)[1:]
         assert name in main.commands, name
         main.commands[name].make_context(name, args)  # raises on an unknown option or value
-    assert "plan diff --base origin/${{ github.base_ref }} --format markdown " \
-           ">> $GITHUB_STEP_SUMMARY" in plan_lines[1]
+    assert (
+        "plan diff --base origin/${{ github.base_ref }} --format markdown "
+        ">> $GITHUB_STEP_SUMMARY" in plan_lines[1]
+    )
     assert any("python -m pytest" in run for run in runs)
     assert any("pip install" in run and "plan-compiler" in run for run in runs)
 

@@ -40,6 +40,8 @@ CODES: dict[str, str] = {
     "E0402": "SQL metric is not a single SELECT",
     "E0403": "SQL metric reads something other than the events table",
     "E0404": "SQL metric result lacks value or a group key column",
+    "E0405": "SQL metric failed at run time",
+    "E0406": "SQL metric does not bind against the events table",
     "E0501": "scenario contract template unresolved",
     "E0502": "ingest alias used by more than one customer",
     "E0503": "a customer's contracts overlap",

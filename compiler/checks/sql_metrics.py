@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+import duckdb
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -336,3 +337,46 @@ def sql_result_columns(ctx: CheckContext) -> Iterator[Diagnostic]:
                 ctx.value("metrics", mid, "sql"),
                 "the result has a `value` column and one column per group key",
             )
+
+
+def _binding_connection() -> duckdb.DuckDBPyConnection:
+    """An empty `events` table on a connection that can read nothing else."""
+    connection = duckdb.connect(
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    )
+    connection.execute(
+        "CREATE TABLE events (transaction_id VARCHAR, customer_id VARCHAR, event_type VARCHAR, "
+        "timestamp TIMESTAMP, properties MAP(VARCHAR, VARCHAR))"
+    )
+    connection.execute("SET enable_external_access = false")
+    connection.execute("SET lock_configuration = true")
+    return connection
+
+
+def sql_binds(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """E0406: a SQL metric binds against the events table: the columns and functions it names
+    exist and their types fit (planned with EXPLAIN, never executed)."""
+    connection = None
+    static = [
+        d.message for check in (sql_read_only, sql_sandbox, sql_result_columns) for d in check(ctx)
+    ]
+    for mid, sql, parsed in _sql_metrics(ctx):
+        if not isinstance(_query(parsed), exp.Query):
+            continue  # E0401/E0402 say why
+        if any(m.startswith(f"SQL of metric '{mid}' ") for m in static):
+            continue  # only a query that passed the static checks is planned
+
+        connection = connection or _binding_connection()
+        try:
+            connection.execute("EXPLAIN " + sql)
+        except duckdb.Error as exc:
+            yield error(
+                "E0406",
+                f"SQL of metric '{mid}' does not run on the events table: "
+                f"{str(exc).splitlines()[0]}",
+                ctx.value("metrics", mid, "sql"),
+                "the table is events(transaction_id, customer_id, event_type, timestamp, "
+                "properties); a property is properties['name'], a string",
+            )
+    if connection is not None:
+        connection.close()

@@ -118,8 +118,10 @@ def shown(directory: Path, diagnostic: Diagnostic) -> str:
         file = file.resolve().relative_to(directory.resolve())
     except ValueError:
         pass
-    return (f"{file.as_posix()}:{diagnostic.span.line}:{diagnostic.span.column}: "
-            f"{diagnostic.severity}[{diagnostic.code}]: {diagnostic.message}")
+    return (
+        f"{file.as_posix()}:{diagnostic.span.line}:{diagnostic.span.column}: "
+        f"{diagnostic.severity}[{diagnostic.code}]: {diagnostic.message}"
+    )
 
 
 def diagnose(directory: Path, code: str | None = None) -> list[str]:

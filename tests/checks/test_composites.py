@@ -4,13 +4,17 @@ from .conftest import PackageMaker, diagnose
 
 
 def test_composite_includes_composite_by_id(make_package: PackageMaker) -> None:
-    directory = make_package({"extra.yaml": """\
+    directory = make_package(
+        {
+            "extra.yaml": """\
         products:
           bundle:
             name: Bundle
             type: composite
             of: {products: [tokens, support]}
-        """})
+        """
+        }
+    )
     assert diagnose(directory, "E0207") == [
         "extra.yaml:5:29: error[E0207]: composite product 'bundle' includes composite "
         "product 'support'",
@@ -18,7 +22,9 @@ def test_composite_includes_composite_by_id(make_package: PackageMaker) -> None:
 
 
 def test_composite_includes_composite_by_tag(make_package: PackageMaker) -> None:
-    directory = make_package({"extra.yaml": """\
+    directory = make_package(
+        {
+            "extra.yaml": """\
         products:
           bundle:
             name: Bundle
@@ -28,7 +34,9 @@ def test_composite_includes_composite_by_tag(make_package: PackageMaker) -> None
             name: Premium
             type: composite
             of: {tags: [usage, addon]}
-        """})
+        """
+        }
+    )
     assert diagnose(directory, "E0207") == [
         "extra.yaml:9:24: error[E0207]: composite product 'premium' includes composite "
         "product(s) 'bundle' through tag 'addon'",

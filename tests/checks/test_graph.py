@@ -19,8 +19,10 @@ def test_nodes_and_edges_of_minimal_package(make_package: PackageMaker) -> None:
         "template:basic",
     ]
     assert graph.nodes["product:tokens"] == {
-        "kind": "product", "id": "tokens", "label": "Tokens", "file": graph.nodes[
-            "product:tokens"]["file"],
+        "kind": "product",
+        "id": "tokens",
+        "label": "Tokens",
+        "file": graph.nodes["product:tokens"]["file"],
     }
     assert sorted(graph.edges) == [
         ("product:support", "product:tokens"),
@@ -43,17 +45,23 @@ def test_nodes_and_edges_of_minimal_package(make_package: PackageMaker) -> None:
 
 
 def test_unresolved_references_make_no_edges(make_package: PackageMaker) -> None:
-    directory = make_package({"products.yaml": """\
+    directory = make_package(
+        {
+            "products.yaml": """\
         products:
           tokens: {name: Tokens, type: usage, metric: missing}
-        """})
+        """
+        }
+    )
     graph = build_graph(load_package(directory))
     assert "metric:missing" not in graph
     assert list(graph.successors("product:tokens")) == []
 
 
 def test_repeated_references_keep_every_path(make_package: PackageMaker) -> None:
-    directory = make_package({"contract_templates.yaml": """\
+    directory = make_package(
+        {
+            "contract_templates.yaml": """\
         contract_templates:
           basic:
             name: Basic
@@ -65,7 +73,9 @@ def test_repeated_references_keep_every_path(make_package: PackageMaker) -> None
             commits:
               - {id: annual, type: prepaid, product: commit, amount: 100,
                  access: {starting_month: 0, months: 12}}
-        """})
+        """
+        }
+    )
     edge = build_graph(load_package(directory)).edges["template:basic", "product:platform"]
     assert edge["paths"] == [
         ("contract_templates", "basic", "subscriptions", 0, "product"),

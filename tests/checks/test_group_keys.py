@@ -42,7 +42,9 @@ def test_key_both_pricing_and_presentation(make_package: PackageMaker) -> None:
 
 
 def test_rate_pricing_values_missing_and_extra_keys(make_package: PackageMaker) -> None:
-    directory = make_package({"rate_cards.yaml": """\
+    directory = make_package(
+        {
+            "rate_cards.yaml": """\
         rate_cards:
           standard:
             name: Standard
@@ -56,7 +58,9 @@ def test_rate_pricing_values_missing_and_extra_keys(make_package: PackageMaker) 
                 - {price: 100, billing_frequency: monthly, pricing_group_values: {seats: 1}}
               support:
                 - {percentage: 0.10}
-        """})
+        """
+        }
+    )
     assert diagnose(directory, "E0206") == [
         "rate_cards.yaml:7:48: error[E0206]: rate 1 of 'tokens' on rate card 'standard': "
         "'regin' is not a pricing group key of product 'tokens' (its pricing keys: model)",
@@ -68,9 +72,10 @@ def test_rate_pricing_values_missing_and_extra_keys(make_package: PackageMaker) 
 
 
 def test_override_pricing_values(make_package: PackageMaker) -> None:
-    directory = make_package({
-        "scenarios/nov/scenario.yaml": SCENARIO,
-        "extra.yaml": """\
+    directory = make_package(
+        {
+            "scenarios/nov/scenario.yaml": SCENARIO,
+            "extra.yaml": """\
             contract_templates:
               other:
                 name: Other
@@ -82,7 +87,8 @@ def test_override_pricing_values(make_package: PackageMaker) -> None:
                   - {products: [tokens], pricing_group_values: {model: a, user: u}, price: 1}
                   - {tags: [usage], pricing_group_values: {anything: a}, price: 1}
             """,
-    })
+        }
+    )
     assert located(directory, "E0206") == [
         "extra.yaml:7:31 E0206",
         "extra.yaml:9:63 E0206",

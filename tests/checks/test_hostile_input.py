@@ -15,12 +15,13 @@ def test_deeply_nested_sql(make_package: PackageMaker) -> None:
 
 
 def test_contract_term_beyond_year_9999(make_package: PackageMaker) -> None:
-    directory = make_package({
-        "contract_templates.yaml": """\
+    directory = make_package(
+        {
+            "contract_templates.yaml": """\
             contract_templates:
               basic: {name: Basic, rate_card: standard, duration_months: 999999999}
             """,
-        "scenarios/nov/scenario.yaml": """\
+            "scenarios/nov/scenario.yaml": """\
             scenario:
               period: {starting_at: 2026-11-01, ending_before: 2026-12-01}
             customers:
@@ -30,19 +31,24 @@ def test_contract_term_beyond_year_9999(make_package: PackageMaker) -> None:
                   - {id: a-1, template: basic, starting_at: 2026-01-01}
                   - {id: a-2, template: basic, starting_at: 2026-11-01}
             """,
-    })
+        }
+    )
     assert [line.split(": ")[0] for line in diagnose(directory, "E0503")] == [
         "scenarios/nov/scenario.yaml:8:49",
     ]
 
 
 def test_event_path_too_long_for_the_file_system(make_package: PackageMaker) -> None:
-    directory = make_package({"scenarios/nov/scenario.yaml": f"""\
+    directory = make_package(
+        {
+            "scenarios/nov/scenario.yaml": f"""\
 scenario:
   period: {{starting_at: 2026-11-01, ending_before: 2026-12-01}}
 customers: {{}}
 events: [{"a" * 5000}.jsonl]
-"""})
+"""
+        }
+    )
     assert [line.split(": ", 1)[1][:30] for line in diagnose(directory, "E0504")] == [
         "error[E0504]: event file 'aaaa",
     ]

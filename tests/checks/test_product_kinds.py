@@ -4,7 +4,9 @@ from .conftest import PackageMaker, diagnose, located
 
 
 def test_usage_without_metric_and_composite_without_of(make_package: PackageMaker) -> None:
-    directory = make_package({"extra.yaml": """\
+    directory = make_package(
+        {
+            "extra.yaml": """\
         products:
           calls:
             name: Calls
@@ -16,7 +18,9 @@ def test_usage_without_metric_and_composite_without_of(make_package: PackageMake
             name: Empty
             type: composite
             of: {}
-        """})
+        """
+        }
+    )
     assert diagnose(directory, "E0208") == [
         "extra.yaml:2:3: error[E0208]: usage product 'calls' has no metric",
         "extra.yaml:5:3: error[E0208]: composite product 'bundle' has no `of`",
@@ -25,7 +29,9 @@ def test_usage_without_metric_and_composite_without_of(make_package: PackageMake
 
 
 def test_fields_that_do_not_fit_the_type(make_package: PackageMaker) -> None:
-    directory = make_package({"extra.yaml": """\
+    directory = make_package(
+        {
+            "extra.yaml": """\
         products:
           seats:
             name: Seats
@@ -34,7 +40,9 @@ def test_fields_that_do_not_fit_the_type(make_package: PackageMaker) -> None:
             of: {products: [tokens]}
             pricing_group_keys: [model]
             quantity_rounding: {decimal_places: 0, method: up}
-        """})
+        """
+        }
+    )
     assert diagnose(directory, "E0208") == [
         "extra.yaml:5:5: error[E0208]: subscription product 'seats' cannot have `metric`",
         "extra.yaml:6:5: error[E0208]: subscription product 'seats' cannot have `of`",
@@ -46,7 +54,9 @@ def test_fields_that_do_not_fit_the_type(make_package: PackageMaker) -> None:
 
 
 def test_quantity_conversion_needs_exactly_one_operation(make_package: PackageMaker) -> None:
-    directory = make_package({"extra.yaml": """\
+    directory = make_package(
+        {
+            "extra.yaml": """\
         products:
           both:
             name: Both
@@ -58,12 +68,16 @@ def test_quantity_conversion_needs_exactly_one_operation(make_package: PackageMa
             type: usage
             metric: tokens
             quantity_conversion: {}
-        """})
+        """
+        }
+    )
     assert located(directory, "E0208") == ["extra.yaml:6:26 E0208", "extra.yaml:11:26 E0208"]
 
 
 def test_contract_terms_name_products_of_the_right_type(make_package: PackageMaker) -> None:
-    directory = make_package({"extra.yaml": """\
+    directory = make_package(
+        {
+            "extra.yaml": """\
         contract_templates:
           other:
             name: Other
@@ -76,7 +90,9 @@ def test_contract_terms_name_products_of_the_right_type(make_package: PackageMak
               - {id: w, product: commit, amount: 1, recurring: monthly}
             scheduled_charges:
               - {product: support, month: 0, amount: 5}
-        """})
+        """
+        }
+    )
     assert diagnose(directory, "E0210") == [
         "extra.yaml:6:19: error[E0210]: subscription of contract template 'other' names usage "
         "product 'tokens'; a subscription needs a subscription product",

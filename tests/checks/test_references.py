@@ -12,13 +12,17 @@ def test_minimal_package_with_a_scenario_is_clean(make_package: PackageMaker) ->
 
 
 def test_product_metric_unresolved(make_package: PackageMaker) -> None:
-    directory = make_package({"extra.yaml": """\
+    directory = make_package(
+        {
+            "extra.yaml": """\
         products:
           output:
             name: Output
             type: usage
             metric: tokns
-        """})
+        """
+        }
+    )
     assert diagnose(directory, "E0201") == [
         "extra.yaml:5:13: error[E0201]: product 'output' names metric 'tokns', "
         "which is not defined",
@@ -28,27 +32,37 @@ def test_product_metric_unresolved(make_package: PackageMaker) -> None:
 def test_did_you_mean_hint(make_package: PackageMaker) -> None:
     from compiler.validation import validate
 
-    directory = make_package({"extra.yaml": """\
+    directory = make_package(
+        {
+            "extra.yaml": """\
         products:
           output: {name: Output, type: usage, metric: tokns}
-        """})
+        """
+        }
+    )
     (problem,) = [d for d in validate(directory).diagnostics if d.code == "E0201"]
     assert problem.hint == "did you mean 'tokens'?"
 
 
 def test_composite_of_products_unresolved(make_package: PackageMaker) -> None:
-    directory = make_package({"extra.yaml": """\
+    directory = make_package(
+        {
+            "extra.yaml": """\
         products:
           premium:
             name: Premium
             type: composite
             of: {products: [tokens, platfrom]}
-        """})
+        """
+        }
+    )
     assert located(directory, "E0201") == ["extra.yaml:5:29 E0201"]
 
 
 def test_rate_card_product_key_unresolved(make_package: PackageMaker) -> None:
-    directory = make_package({"extra.yaml": """\
+    directory = make_package(
+        {
+            "extra.yaml": """\
         rate_cards:
           other:
             name: Other
@@ -56,7 +70,9 @@ def test_rate_card_product_key_unresolved(make_package: PackageMaker) -> None:
             rates:
               tokenz:
                 - {price: 1}
-        """})
+        """
+        }
+    )
     assert diagnose(directory, "E0201") == [
         "extra.yaml:6:7: error[E0201]: rate card 'other' names product 'tokenz', "
         "which is not defined",
@@ -64,17 +80,23 @@ def test_rate_card_product_key_unresolved(make_package: PackageMaker) -> None:
 
 
 def test_template_rate_card_unresolved(make_package: PackageMaker) -> None:
-    directory = make_package({"extra.yaml": """\
+    directory = make_package(
+        {
+            "extra.yaml": """\
         contract_templates:
           other:
             name: Other
             rate_card: standart
-        """})
+        """
+        }
+    )
     assert located(directory, "E0201") == ["extra.yaml:4:16 E0201"]
 
 
 def test_contract_term_products_unresolved(make_package: PackageMaker) -> None:
-    directory = make_package({"extra.yaml": """\
+    directory = make_package(
+        {
+            "extra.yaml": """\
         contract_templates:
           other:
             name: Other
@@ -90,7 +112,9 @@ def test_contract_term_products_unresolved(make_package: PackageMaker) -> None:
               - {id: w, product: commits, amount: 1, recurring: monthly}
             scheduled_charges:
               - {product: onboarding, month: 0, amount: 5}
-        """})
+        """
+        }
+    )
     assert located(directory, "E0201") == [
         "extra.yaml:6:19 E0201",
         "extra.yaml:8:29 E0201",
@@ -106,7 +130,9 @@ def test_contract_term_products_unresolved(make_package: PackageMaker) -> None:
 
 
 def test_scenario_contract_term_products_unresolved(make_package: PackageMaker) -> None:
-    directory = make_package({"scenarios/nov/scenario.yaml": """\
+    directory = make_package(
+        {
+            "scenarios/nov/scenario.yaml": """\
         scenario:
           period: {starting_at: 2026-11-01, ending_before: 2026-12-01}
         customers:
@@ -117,7 +143,9 @@ def test_scenario_contract_term_products_unresolved(make_package: PackageMaker) 
                 template: basic
                 starting_at: 2026-11-01
                 overrides: [{products: [tokenz], multiplier: 0.8}]
-        """})
+        """
+        }
+    )
     assert diagnose(directory, "E0201") == [
         "scenarios/nov/scenario.yaml:10:33: error[E0201]: contract 'acme-1' (override) names "
         "product 'tokenz', which is not defined",
@@ -125,7 +153,9 @@ def test_scenario_contract_term_products_unresolved(make_package: PackageMaker) 
 
 
 def test_pricing_units_unresolved(make_package: PackageMaker) -> None:
-    directory = make_package({"extra.yaml": """\
+    directory = make_package(
+        {
+            "extra.yaml": """\
         pricing_units:
           credits: {name: Credits}
         rate_cards:
@@ -136,7 +166,9 @@ def test_pricing_units_unresolved(make_package: PackageMaker) -> None:
               tokens:
                 - {pricing_group_values: {model: small}, price: 1, unit: credit}
             pricing_units: {credits: 0.01, tokens: 2}
-        """})
+        """
+        }
+    )
     assert diagnose(directory, "E0201") == [
         "extra.yaml:9:66: error[E0201]: rate of 'tokens' on rate card 'other' names pricing "
         "unit 'credit', which is not defined",

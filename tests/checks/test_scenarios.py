@@ -18,13 +18,15 @@ def _scenario(body: str) -> dict[str, str]:
 
 
 def test_contract_template_unresolved(make_package: PackageMaker) -> None:
-    directory = make_package(_scenario("""\
+    directory = make_package(
+        _scenario("""\
 customers:
   acme:
     name: Acme
     contracts:
       - {id: acme-1, template: basci, starting_at: 2026-11-01}
-"""))
+""")
+    )
     assert diagnose(directory, "E0501") == [
         "scenarios/nov/scenario.yaml:7:32: error[E0501]: contract 'acme-1' of customer 'acme' "
         "names template 'basci', which is not defined",
@@ -32,7 +34,8 @@ customers:
 
 
 def test_alias_shared_or_equal_to_another_customer(make_package: PackageMaker) -> None:
-    directory = make_package(_scenario("""\
+    directory = make_package(
+        _scenario("""\
 customers:
   acme:
     name: Acme
@@ -40,7 +43,8 @@ customers:
   beta:
     name: Beta
     ingest_aliases: [shared, acme]
-"""))
+""")
+    )
     assert diagnose(directory, "E0502") == [
         "scenarios/nov/scenario.yaml:9:22: error[E0502]: ingest alias 'shared' of customer "
         "'beta' is already an alias of customer 'acme'",
@@ -50,13 +54,14 @@ customers:
 
 
 def test_contracts_overlap(make_package: PackageMaker) -> None:
-    directory = make_package({
-        "contract_templates.yaml": """\
+    directory = make_package(
+        {
+            "contract_templates.yaml": """\
             contract_templates:
               basic: {name: Basic, rate_card: standard}
               annual: {name: Annual, rate_card: standard, duration_months: 12}
             """,
-        **_scenario("""\
+            **_scenario("""\
 customers:
   acme:
     name: Acme
@@ -69,7 +74,8 @@ customers:
       - {id: b-1, template: annual, starting_at: 2025-11-01}
       - {id: b-2, template: basic, starting_at: 2026-11-01}
 """),
-    })
+        }
+    )
     assert diagnose(directory, "E0503") == [
         "scenarios/nov/scenario.yaml:8:49: error[E0503]: contract 'a-2' of customer 'acme' "
         "starts 2026-11-01T00:00:00Z, inside contract 'a-1' (line 7), which ends "
@@ -78,14 +84,16 @@ customers:
 
 
 def test_open_contract_overlaps_everything_after_it(make_package: PackageMaker) -> None:
-    directory = make_package(_scenario("""\
+    directory = make_package(
+        _scenario("""\
 customers:
   acme:
     name: Acme
     contracts:
       - {id: a-2, template: basic, starting_at: 2026-11-01}
       - {id: a-1, template: basic, starting_at: 2026-01-01}
-"""))
+""")
+    )
     assert diagnose(directory, "E0503") == [
         "scenarios/nov/scenario.yaml:7:49: error[E0503]: contract 'a-2' of customer 'acme' "
         "starts 2026-11-01T00:00:00Z, inside contract 'a-1' (line 8), which never ends",
@@ -104,17 +112,16 @@ events: {events}
 
 
 def test_event_paths_absolute_escaping_or_missing(make_package: PackageMaker) -> None:
-    directory = make_package(_events("[/etc/passwd, ../../../x.jsonl, missing.jsonl, "
-                                     "../../data/ok.jsonl]"))
+    directory = make_package(
+        _events("[/etc/passwd, ../../../x.jsonl, missing.jsonl, ../../data/ok.jsonl]")
+    )
     (directory / "data").mkdir()
     (directory / "data" / "ok.jsonl").write_text("")
     assert diagnose(directory, "E0504") == [
-        "scenarios/nov/scenario.yaml:8:10: error[E0504]: event file path '/etc/passwd' is "
-        "absolute",
+        "scenarios/nov/scenario.yaml:8:10: error[E0504]: event file path '/etc/passwd' is absolute",
         "scenarios/nov/scenario.yaml:8:23: error[E0504]: event file path '../../../x.jsonl' "
         "leaves the package directory",
-        "scenarios/nov/scenario.yaml:8:41: error[E0504]: event file 'missing.jsonl' does not "
-        "exist",
+        "scenarios/nov/scenario.yaml:8:41: error[E0504]: event file 'missing.jsonl' does not exist",
     ]
 
 
@@ -143,13 +150,17 @@ def test_default_event_files_are_checked_too(make_package: PackageMaker, tmp_pat
 
 
 def test_empty_period(make_package: PackageMaker) -> None:
-    directory = make_package({"scenarios/nov/scenario.yaml": """\
+    directory = make_package(
+        {
+            "scenarios/nov/scenario.yaml": """\
         scenario:
           period:
             starting_at: 2026-12-01
             ending_before: 2026-11-01
         customers: {}
-        """})
+        """
+        }
+    )
     assert diagnose(directory, "E0505") == [
         "scenarios/nov/scenario.yaml:4:20: error[E0505]: scenario period ends "
         "(2026-11-01T00:00:00Z) before it starts (2026-12-01T00:00:00Z)",
@@ -157,7 +168,8 @@ def test_empty_period(make_package: PackageMaker) -> None:
 
 
 def test_contract_ends_before_it_starts(make_package: PackageMaker) -> None:
-    directory = make_package(_scenario("""\
+    directory = make_package(
+        _scenario("""\
 customers:
   acme:
     name: Acme
@@ -166,7 +178,8 @@ customers:
         template: basic
         starting_at: 2026-11-01
         ending_before: 2026-10-01
-"""))
+""")
+    )
     assert diagnose(directory, "E0506") == [
         "scenarios/nov/scenario.yaml:10:24: error[E0506]: contract 'acme-1' ends "
         "(2026-10-01T00:00:00Z) before it starts (2026-11-01T00:00:00Z)",
@@ -175,7 +188,8 @@ customers:
 
 
 def test_duplicate_contract_ids(make_package: PackageMaker) -> None:
-    directory = make_package(_scenario("""\
+    directory = make_package(
+        _scenario("""\
 customers:
   acme:
     name: Acme
@@ -185,7 +199,8 @@ customers:
     name: Beta
     contracts:
       - {id: c-1, template: basic, starting_at: 2026-11-01}
-"""))
+""")
+    )
     assert diagnose(directory, "E0507") == [
         "scenarios/nov/scenario.yaml:11:14: error[E0507]: contract ID 'c-1' is already used "
         "(line 7)",

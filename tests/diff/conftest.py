@@ -75,13 +75,17 @@ def events(counts: dict[str, int]) -> str:
     lines = []
     for customer, count in counts.items():
         for n in range(count):
-            lines.append(json.dumps({
-                "transaction_id": f"{customer}-{n}",
-                "customer_id": customer,
-                "event_type": "call",
-                "timestamp": f"2026-03-{n + 1:02d}T12:00:00Z",
-                "properties": {"region": "eu"},
-            }))
+            lines.append(
+                json.dumps(
+                    {
+                        "transaction_id": f"{customer}-{n}",
+                        "customer_id": customer,
+                        "event_type": "call",
+                        "timestamp": f"2026-03-{n + 1:02d}T12:00:00Z",
+                        "properties": {"region": "eu"},
+                    }
+                )
+            )
     return "\n".join(lines) + "\n"
 
 

@@ -29,8 +29,11 @@ def test_no_change_is_clean(repo: PricingRepo) -> None:
 
 
 def test_changing_a_metrics_aggregation_is_breaking(repo: PricingRepo) -> None:
-    repo.replace("packages/shop/metrics.yaml", "aggregate: count",
-                 "aggregate: unique\n    property: request_id")
+    repo.replace(
+        "packages/shop/metrics.yaml",
+        "aggregate: count",
+        "aggregate: unique\n    property: request_id",
+    )
     code, document = repo.diff_json("--as-of", AS_OF)
     assert code == 1
     assert document["breaking"] is True
@@ -38,7 +41,10 @@ def test_changing_a_metrics_aggregation_is_breaking(repo: PricingRepo) -> None:
     assert change["severity"] == "error"
     # metrics.yaml line 5 is "    aggregate: unique": the value starts at column 16
     assert (change["file"], change["line"], change["column"]) == (
-        "packages/shop/metrics.yaml", 5, 16)
+        "packages/shop/metrics.yaml",
+        5,
+        16,
+    )
     assert change["revision"] == "working tree"
     assert "aggregate count → unique" in change["message"]
     assert "add a new metric" in change["hint"]
@@ -50,23 +56,33 @@ def test_text_format_names_file_line_column_code_and_hint(repo: PricingRepo) -> 
     code, output = repo.plan("diff", "--base", "HEAD", "--as-of", AS_OF)
     assert code == 1
     # metrics.yaml line 4 is "    event_type: api_call": the value starts at column 17
-    assert ("packages/shop/metrics.yaml:4:17: error[D0101]: metric 'calls' changed what it "
-            "measures: event_type call → api_call") in output
+    assert (
+        "packages/shop/metrics.yaml:4:17: error[D0101]: metric 'calls' changed what it "
+        "measures: event_type call → api_call"
+    ) in output
     assert "  hint: metrics are immutable once released" in output
 
 
 def test_a_removed_metric_points_into_the_base_revision(repo: PricingRepo) -> None:
-    repo.write({"packages/shop/metrics.yaml": """\
+    repo.write(
+        {
+            "packages/shop/metrics.yaml": """\
         metrics:
           api_calls: {name: Calls, event_type: call, aggregate: count, group_keys: [region]}
-        """})
+        """
+        }
+    )
     repo.replace("packages/shop/products.yaml", "metric: calls", "metric: api_calls")
     code, document = repo.diff_json("--as-of", AS_OF)
     assert code == 1
     removed = only(document, "D0102")
     # in the base revision, metrics.yaml line 2 is "  calls:": the key starts at column 3
     assert (removed["file"], removed["line"], removed["column"], removed["revision"]) == (
-        "packages/shop/metrics.yaml", 2, 3, "base")
+        "packages/shop/metrics.yaml",
+        2,
+        3,
+        "base",
+    )
     assert only(document, "D0104")["severity"] == "info"  # api_calls added
     assert only(document, "D0202")["severity"] == "warning"  # the product points at it
     code, output = repo.plan("diff", "--base", "HEAD", "--as-of", AS_OF)
@@ -74,9 +90,12 @@ def test_a_removed_metric_points_into_the_base_revision(repo: PricingRepo) -> No
 
 
 def test_a_new_rate_with_a_future_start_is_not_breaking(repo: PricingRepo) -> None:
-    repo.replace("packages/shop/rate_cards.yaml", "        - price: 0.50\n",
-                 "        - price: 0.50\n          ending_before: 2026-07-01\n"
-                 "        - price: 0.60\n          starting_at: 2026-07-01\n")
+    repo.replace(
+        "packages/shop/rate_cards.yaml",
+        "        - price: 0.50\n",
+        "        - price: 0.50\n          ending_before: 2026-07-01\n"
+        "        - price: 0.60\n          starting_at: 2026-07-01\n",
+    )
     code, document = repo.diff_json("--as-of", AS_OF)
     assert code == 0, document["changes"]
     assert sorted(codes(document)) == ["D0304", "D0306"]
@@ -97,15 +116,21 @@ def test_editing_an_effective_price_in_place_is_flagged(repo: PricingRepo) -> No
     change = only(document, "D0302")
     # rate_cards.yaml line 7 is "        - price: 0.65": the value starts at column 18
     assert (change["file"], change["line"], change["column"]) == (
-        "packages/shop/rate_cards.yaml", 7, 18)
+        "packages/shop/rate_cards.yaml",
+        7,
+        18,
+    )
     assert change["before"] == {"price": "0.50"} and change["after"] == {"price": "0.65"}
     assert "ending_before" in change["hint"]
 
 
 def test_released_or_scheduled_depends_on_as_of(repo: PricingRepo) -> None:
-    repo.replace("packages/shop/rate_cards.yaml", "        - price: 0.50\n",
-                 "        - price: 0.50\n          ending_before: 2026-07-01\n"
-                 "        - price: 0.60\n          starting_at: 2026-07-01\n")
+    repo.replace(
+        "packages/shop/rate_cards.yaml",
+        "        - price: 0.50\n",
+        "        - price: 0.50\n          ending_before: 2026-07-01\n"
+        "        - price: 0.60\n          starting_at: 2026-07-01\n",
+    )
     repo.commit("schedule a price rise")
     repo.replace("packages/shop/rate_cards.yaml", "price: 0.60", "price: 0.70")
     assert codes(repo.diff_json("--as-of", "2026-06-30")[1]) == ["D0307"]  # still scheduled
@@ -114,8 +139,11 @@ def test_released_or_scheduled_depends_on_as_of(repo: PricingRepo) -> None:
 
 
 def test_ending_a_released_rate_in_the_past_changes_it_in_place(repo: PricingRepo) -> None:
-    repo.replace("packages/shop/rate_cards.yaml", "        - price: 0.50\n",
-                 "        - price: 0.50\n          ending_before: 2026-03-03\n")
+    repo.replace(
+        "packages/shop/rate_cards.yaml",
+        "        - price: 0.50\n",
+        "        - price: 0.50\n          ending_before: 2026-03-03\n",
+    )
     code, document = repo.diff_json("--as-of", AS_OF)
     assert (code, codes(document)) == (1, ["D0302"])
     # and March's calls from the 3rd on are unpriced: alpha keeps the calls of the 1st and
@@ -125,16 +153,24 @@ def test_ending_a_released_rate_in_the_past_changes_it_in_place(repo: PricingRep
 
 
 def test_removing_rates(repo: PricingRepo) -> None:
-    repo.replace("packages/shop/rate_cards.yaml", "        - price: 0.50\n",
-                 "        - price: 0.50\n          ending_before: 2026-07-01\n"
-                 "        - price: 0.60\n          starting_at: 2026-07-01\n")
+    repo.replace(
+        "packages/shop/rate_cards.yaml",
+        "        - price: 0.50\n",
+        "        - price: 0.50\n          ending_before: 2026-07-01\n"
+        "        - price: 0.60\n          starting_at: 2026-07-01\n",
+    )
     repo.commit("schedule a price rise")
-    repo.replace("packages/shop/rate_cards.yaml",
-                 "        - price: 0.60\n          starting_at: 2026-07-01\n", "")
+    repo.replace(
+        "packages/shop/rate_cards.yaml",
+        "        - price: 0.60\n          starting_at: 2026-07-01\n",
+        "",
+    )
     assert codes(repo.diff_json("--as-of", AS_OF)[1]) == ["D0308"]  # scheduled: a warning
-    repo.replace("packages/shop/rate_cards.yaml",
-                 "        - price: 0.50\n          ending_before: 2026-07-01\n",
-                 "        - price: 0.55\n          starting_at: 2026-01-01\n")
+    repo.replace(
+        "packages/shop/rate_cards.yaml",
+        "        - price: 0.50\n          ending_before: 2026-07-01\n",
+        "        - price: 0.55\n          starting_at: 2026-01-01\n",
+    )
     code, document = repo.diff_json("--as-of", AS_OF)
     assert code == 1
     removed = only(document, "D0303")
@@ -146,11 +182,16 @@ def test_removing_rates(repo: PricingRepo) -> None:
 def test_product_type_and_currency_changes_are_breaking(repo: PricingRepo) -> None:
     repo.replace("packages/shop/products.yaml", "type: subscription", "type: fixed")
     repo.replace("packages/shop/rate_cards.yaml", "currency: USD", "currency: EUR")
-    repo.replace("packages/shop/rate_cards.yaml",
-                 "      platform_fee:\n        - {price: 10, billing_frequency: monthly}\n", "")
-    repo.replace("packages/shop/contract_templates.yaml",
-                 "    subscriptions:\n      - {product: platform_fee}\n",
-                 "    scheduled_charges:\n      - {product: platform_fee, month: 0, amount: 10}\n")
+    repo.replace(
+        "packages/shop/rate_cards.yaml",
+        "      platform_fee:\n        - {price: 10, billing_frequency: monthly}\n",
+        "",
+    )
+    repo.replace(
+        "packages/shop/contract_templates.yaml",
+        "    subscriptions:\n      - {product: platform_fee}\n",
+        "    scheduled_charges:\n      - {product: platform_fee, month: 0, amount: 10}\n",
+    )
     code, document = repo.diff_json("--as-of", AS_OF)
     assert code == 1
     assert only(document, "D0201")["line"] == 3
@@ -161,14 +202,19 @@ def test_product_type_and_currency_changes_are_breaking(repo: PricingRepo) -> No
     # invoices changed currency: their difference cannot be computed
     invoice = document["invoices"][0]
     assert (invoice["currency"], invoice["difference"], invoice["percentage"]) == (
-        "EUR", None, None)
+        "EUR",
+        None,
+        None,
+    )
 
 
 def test_warnings_and_info_do_not_fail(repo: PricingRepo) -> None:
-    repo.replace("packages/shop/metrics.yaml", "group_keys: [region]",
-                 "group_keys: [region, plan]")
-    repo.replace("packages/shop/contract_templates.yaml", "name: Pay as you go",
-                 "name: Pay as you go\n    duration_months: 12")
+    repo.replace("packages/shop/metrics.yaml", "group_keys: [region]", "group_keys: [region, plan]")
+    repo.replace(
+        "packages/shop/contract_templates.yaml",
+        "name: Pay as you go",
+        "name: Pay as you go\n    duration_months: 12",
+    )
     repo.replace("packages/shop/products.yaml", "calls: {name: Calls,", "calls: {name: API calls,")
     code, document = repo.diff_json("--as-of", AS_OF)
     assert code == 0
@@ -177,7 +223,9 @@ def test_warnings_and_info_do_not_fail(repo: PricingRepo) -> None:
 
 
 def test_reformatting_is_no_change(repo: PricingRepo) -> None:
-    repo.write({"packages/shop/rate_cards.yaml": """\
+    repo.write(
+        {
+            "packages/shop/rate_cards.yaml": """\
         # reordered keys, a date spelled out, a default written down, 0.5 for 0.50
         rate_cards:
           list:
@@ -190,7 +238,9 @@ def test_reformatting_is_no_change(repo: PricingRepo) -> None:
                   entitled: true
               calls:
                 - {price: 0.5, starting_at: null}
-        """})
+        """
+        }
+    )
     repo.replace("packages/shop/metrics.yaml", "event_type: call", "event_type: [call]")
     code, document = repo.diff_json("--as-of", AS_OF)
     assert (code, document["changes"]) == (0, [])
@@ -198,7 +248,8 @@ def test_reformatting_is_no_change(repo: PricingRepo) -> None:
 
 def test_package_and_scenario_added_or_removed(repo: PricingRepo) -> None:
     (repo.root / "packages/shop/scenarios/march/scenario.yaml").rename(
-        repo.root / "packages/shop/scenarios/march/old.yaml")
+        repo.root / "packages/shop/scenarios/march/old.yaml"
+    )
     code, document = repo.diff_json("--as-of", AS_OF)
     assert (code, codes(document)) == (0, ["D0602"])
     assert document["invoices"] == []  # nothing left to compare

@@ -70,7 +70,9 @@ def test_outside_a_repository_is_a_usage_error(
     monkeypatch.chdir(tmp_path)
     done = subprocess.run(
         [sys.executable, "-m", "compiler.cli", "diff", "--base", "HEAD"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 2, done.stderr
     assert "not inside a git repository" in done.stderr
@@ -85,14 +87,30 @@ def test_bad_as_of_is_a_usage_error(repo: PricingRepo) -> None:
 def test_as_in_a_pull_request_workflow(repo: PricingRepo) -> None:
     """A branch against its base, run as CI runs it: a subprocess, JSON alone on stdout."""
     repo.git("checkout", "-q", "-b", "raise-price")
-    repo.replace("packages/shop/rate_cards.yaml", "        - price: 0.50\n",
-                 "        - price: 0.50\n          ending_before: 2027-01-01\n"
-                 "        - price: 0.60\n          starting_at: 2027-01-01\n")
+    repo.replace(
+        "packages/shop/rate_cards.yaml",
+        "        - price: 0.50\n",
+        "        - price: 0.50\n          ending_before: 2027-01-01\n"
+        "        - price: 0.60\n          starting_at: 2027-01-01\n",
+    )
     repo.commit("raise the call price from 2027")
     done = subprocess.run(
-        [sys.executable, "-m", "compiler.cli", "diff", "--base", "main", "--as-of",
-         "2026-12-01T00:00:00Z", "--format", "json"],
-        cwd=repo.root, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "compiler.cli",
+            "diff",
+            "--base",
+            "main",
+            "--as-of",
+            "2026-12-01T00:00:00Z",
+            "--format",
+            "json",
+        ],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     document = json.loads(done.stdout)

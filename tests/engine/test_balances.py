@@ -25,8 +25,13 @@ from tests.engine.terms_builders import (
 )
 
 D = Decimal
-CARD = card({"usage": [flat("1")], "cheap": [flat("0.5")], "fee": [
-    flat("100", billing_frequency="monthly")]})
+CARD = card(
+    {
+        "usage": [flat("1")],
+        "cheap": [flat("0.5")],
+        "fee": [flat("100", billing_frequency="monthly")],
+    }
+)
 
 
 def totals(invoice: Invoice) -> tuple[str, str, str]:
@@ -34,8 +39,11 @@ def totals(invoice: Invoice) -> tuple[str, str, str]:
 
 
 def applied(invoice: Invoice) -> list[tuple[str, str, str]]:
-    return [(line.commit_id, line.applied_to, str(line.amount))
-            for line in invoice.line_items if line.type in ("credit_applied", "commit_applied")]
+    return [
+        (line.commit_id, line.applied_to, str(line.amount))
+        for line in invoice.line_items
+        if line.type in ("credit_applied", "commit_applied")
+    ]
 
 
 # --- Metronome's own examples ----------------------------------------------------------------
@@ -43,8 +51,12 @@ def applied(invoice: Invoice) -> list[tuple[str, str, str]]:
 
 def test_free_commit_against_usage_leaves_the_rest_due() -> None:
     """A free $50 prepaid commit against 80 units at $1."""
-    c = contract(TermsPlan(commits=(commit("free", "prepaid", "50", window(0, 1)),)), CARD,
-                 utc(2026, 11), months=1)
+    c = contract(
+        TermsPlan(commits=(commit("free", "prepaid", "50", window(0, 1)),)),
+        CARD,
+        utc(2026, 11),
+        months=1,
+    )
     (inv,) = invoices(c, monthly_usage(c, "usage", "80", "1"))
     assert applied(inv) == [("free", "usage", "-50.00")]
     # 80 × $1 = 80.00; the commit covers 50.00; 80.00 − 50.00 = 30.00 due
@@ -54,10 +66,12 @@ def test_free_commit_against_usage_leaves_the_rest_due() -> None:
 
 def test_prepaid_before_postpaid_and_the_postpaid_shortfall_is_trued_up() -> None:
     """$500 of usage against a $400 prepaid and a $400 postpaid commit."""
-    terms = TermsPlan(commits=(
-        commit("post", "postpaid", "400", window(0, 1)),
-        commit("pre", "prepaid", "400", window(0, 1)),
-    ))
+    terms = TermsPlan(
+        commits=(
+            commit("post", "postpaid", "400", window(0, 1)),
+            commit("pre", "prepaid", "400", window(0, 1)),
+        )
+    )
     c = contract(terms, CARD, utc(2026, 11), months=1)
     (inv,) = invoices(c, monthly_usage(c, "usage", "500", "1"))
     # the prepaid covers 400; the postpaid takes the other 100, shown but still billed
@@ -73,8 +87,9 @@ def test_prepaid_before_postpaid_and_the_postpaid_shortfall_is_trued_up() -> Non
 
 
 def test_a_twelve_month_commit_is_drawn_to_zero_then_usage_is_due() -> None:
-    terms = TermsPlan(commits=(commit("annual", "prepaid", "1000", window(0, 12),
-                                      invoice=[(0, "1000")]),))
+    terms = TermsPlan(
+        commits=(commit("annual", "prepaid", "1000", window(0, 12), invoice=[(0, "1000")]),)
+    )
     c = contract(terms, CARD, utc(2026, 1), months=12)
     result = invoices(c, monthly_usage(c, "usage", "300", "1"))
     assert len(result) == 12
@@ -84,7 +99,7 @@ def test_a_twelve_month_commit_is_drawn_to_zero_then_usage_is_due() -> None:
         "700.00",  # 1000 − 300
         "400.00",  # 700 − 300
         "100.00",  # 400 − 300
-        "0.00",    # 100 − 100: April's usage takes the last 100
+        "0.00",  # 100 − 100: April's usage takes the last 100
     ]
     # April: 300 usage, 100 covered, 200 overage due
     assert totals(result[3]) == ("300.00", "-100.00", "200.00")
@@ -100,7 +115,10 @@ def test_a_credit_expires_unused() -> None:
     (balance,) = first.balances
     # nothing to cover: 100.00 opens, 0.00 applied, 100.00 closes and expires on Dec 1
     assert (str(balance.opening), str(balance.applied), str(balance.closing)) == (
-        "100.00", "0.00", "100.00")
+        "100.00",
+        "0.00",
+        "100.00",
+    )
     assert balance.expires_at == utc(2026, 12)
     assert second.balances == []  # gone: its access window ended with November
 
@@ -119,12 +137,15 @@ def test_a_credit_whose_window_spans_two_invoices_carries_over() -> None:
 def test_a_recurring_credit_is_fresh_each_period_and_expires_at_its_end() -> None:
     terms = TermsPlan(credits=(credit("allowance", "10", recurring="monthly"),))
     c = contract(terms, CARD, utc(2026, 11, 12), months=3)
-    usage = {c.periods[0].start: [usage_line("usage", "4", "1", c.periods[0])],
-             c.periods[1].start: [usage_line("usage", "25", "1", c.periods[1])]}
+    usage = {
+        c.periods[0].start: [usage_line("usage", "4", "1", c.periods[0])],
+        c.periods[1].start: [usage_line("usage", "25", "1", c.periods[1])],
+    }
     first, second, third = invoices(c, usage)[:3]
     # short first period Nov 12 – Dec 1 gets the whole 10: 4 used, 6 expire
     assert [(str(b.opening), str(b.closing), b.expires_at) for b in first.balances] == [
-        ("10.00", "6.00", utc(2026, 12))]
+        ("10.00", "6.00", utc(2026, 12))
+    ]
     # December: a fresh 10 (not 10 + 6); 25 − 10 = 15 due
     assert totals(second) == ("25.00", "-10.00", "15.00")
     assert [str(b.opening) for b in third.balances] == ["10.00"]
@@ -154,12 +175,14 @@ def test_postpaid_met_in_full_has_no_true_up() -> None:
 
 
 def test_applies_to_limits_what_a_balance_covers() -> None:
-    terms = TermsPlan(commits=(commit("tokens", "prepaid", "1000", window(0, 1),
-                                      applies_to=["usage"]),))
+    terms = TermsPlan(
+        commits=(commit("tokens", "prepaid", "1000", window(0, 1), applies_to=["usage"]),)
+    )
     c = contract(terms, CARD, utc(2026, 1), months=1)
     p = c.periods[0]
-    (inv,) = invoices(c, {p.start: [usage_line("usage", "30", "1", p),
-                                    usage_line("cheap", "10", "0.5", p)]})
+    (inv,) = invoices(
+        c, {p.start: [usage_line("usage", "30", "1", p), usage_line("cheap", "10", "0.5", p)]}
+    )
     # only `usage` (30.00) is covered; `cheap` 10 × 0.5 = 5.00 stays due
     assert applied(inv) == [("tokens", "usage", "-30.00")]
     assert totals(inv) == ("35.00", "-30.00", "5.00")
@@ -171,9 +194,11 @@ def test_balances_on_the_invoice_show_opening_applied_closing() -> None:
     first, second = invoices(c, monthly_usage(c, "usage", "30", "1"))
     # January 50 − 30 = 20; February opens at 20, draws 20 of its 30
     assert [(str(b.opening), str(b.applied), str(b.closing)) for b in first.balances] == [
-        ("50.00", "30.00", "20.00")]
+        ("50.00", "30.00", "20.00")
+    ]
     assert [(str(b.opening), str(b.applied), str(b.closing)) for b in second.balances] == [
-        ("20.00", "20.00", "0.00")]
+        ("20.00", "20.00", "0.00")
+    ]
 
 
 # --- properties ------------------------------------------------------------------------------
@@ -184,18 +209,24 @@ amounts = st.decimals(min_value=0, max_value=5000, places=2)
 @st.composite
 def terms_and_usage(draw: st.DrawFn) -> tuple[TermsPlan, list[Decimal]]:
     commits = tuple(
-        commit(f"c{i}", draw(st.sampled_from(["prepaid", "postpaid"])),
-               str(draw(amounts.filter(lambda a: a > 0))),
-               window(draw(st.integers(0, 5)), draw(st.integers(1, 6))),
-               applies_to=draw(st.sampled_from([["usage"], ["cheap"], ["cheap", "fee", "usage"]])),
-               priority=draw(st.none() | st.integers(0, 3)))
+        commit(
+            f"c{i}",
+            draw(st.sampled_from(["prepaid", "postpaid"])),
+            str(draw(amounts.filter(lambda a: a > 0))),
+            window(draw(st.integers(0, 5)), draw(st.integers(1, 6))),
+            applies_to=draw(st.sampled_from([["usage"], ["cheap"], ["cheap", "fee", "usage"]])),
+            priority=draw(st.none() | st.integers(0, 3)),
+        )
         for i in range(draw(st.integers(0, 3)))
     )
     credits = tuple(
-        credit(f"k{i}", str(draw(amounts.filter(lambda a: a > 0))),
-               None if recurring else window(draw(st.integers(0, 5)), draw(st.integers(1, 6))),
-               recurring="monthly" if recurring else None,
-               priority=draw(st.none() | st.integers(0, 3)))
+        credit(
+            f"k{i}",
+            str(draw(amounts.filter(lambda a: a > 0))),
+            None if recurring else window(draw(st.integers(0, 5)), draw(st.integers(1, 6))),
+            recurring="monthly" if recurring else None,
+            priority=draw(st.none() | st.integers(0, 3)),
+        )
         for i, recurring in enumerate(draw(st.lists(st.booleans(), max_size=3)))
     )
     usage = draw(st.lists(amounts, min_size=6, max_size=6))
@@ -204,8 +235,10 @@ def terms_and_usage(draw: st.DrawFn) -> tuple[TermsPlan, list[Decimal]]:
 
 def usage_by_period(c: object, quantities: list[Decimal]) -> dict[datetime, list[UsageLine]]:
     periods = c.periods  # type: ignore[attr-defined]
-    return {p.start: [usage_line("usage", str(q), "1", p), usage_line("cheap", str(q), "0.5", p)]
-            for p, q in zip(periods, quantities, strict=False)}
+    return {
+        p.start: [usage_line("usage", str(q), "1", p), usage_line("cheap", str(q), "0.5", p)]
+        for p, q in zip(periods, quantities, strict=False)
+    }
 
 
 @settings(max_examples=60, deadline=None)
@@ -228,8 +261,14 @@ def test_applications_never_exceed_a_balance_and_balances_never_go_negative(
         for line in inv.line_items:
             if line.type in ("credit_applied", "commit_applied"):
                 assert line.amount < 0
-        charged = sum((li.amount for li in inv.line_items
-                       if li.type in ("usage", "subscription", "composite")), D(0))
+        charged = sum(
+            (
+                li.amount
+                for li in inv.line_items
+                if li.type in ("usage", "subscription", "composite")
+            ),
+            D(0),
+        )
         assert -inv.applied <= charged  # never more applied than charged
         assert inv.total >= 0
     for key, total in drawn.items():

@@ -22,8 +22,12 @@ D = Decimal
 
 
 def support(percentage: str, minimum: str | None = None, **extra: object) -> RatePlan:
-    return RatePlan(kind="percentage", percentage=D(percentage),
-                    minimum=None if minimum is None else D(minimum), **extra)
+    return RatePlan(
+        kind="percentage",
+        percentage=D(percentage),
+        minimum=None if minimum is None else D(minimum),
+        **extra,
+    )
 
 
 FEE = SubscriptionPlan(product="fee", quantity=D(60), timing="in_advance", proration="daily")
@@ -33,8 +37,9 @@ def composites(inv: Invoice) -> list[CompositeLine]:
     return [li for li in inv.line_items if isinstance(li, CompositeLine)]
 
 
-def one_invoice(rates: dict[str, list[RatePlan]], terms: TermsPlan, usage: str = "258.75"
-                ) -> Invoice:
+def one_invoice(
+    rates: dict[str, list[RatePlan]], terms: TermsPlan, usage: str = "258.75"
+) -> Invoice:
     c = contract(terms, card(rates), utc(2026, 11), months=1)
     p = c.periods[0]
     (inv,) = invoices(c, {p.start: [usage_line("usage", usage, "1", p)]})
@@ -42,8 +47,11 @@ def one_invoice(rates: dict[str, list[RatePlan]], terms: TermsPlan, usage: str =
 
 
 def test_percentage_below_the_minimum_charges_the_minimum() -> None:
-    rates = {"usage": [flat("1")], "fee": [flat("12", billing_frequency="monthly")],
-             "support": [support("0.10", "250")]}
+    rates = {
+        "usage": [flat("1")],
+        "fee": [flat("12", billing_frequency="monthly")],
+        "support": [support("0.10", "250")],
+    }
     inv = one_invoice(rates, TermsPlan(subscriptions=(FEE,)))
     (line,) = composites(inv)
     # base: 258.75 usage + 60 × 12 = 720 seats = 978.75; 10% = 97.875 < 250 → 250.00
@@ -60,8 +68,9 @@ def test_only_the_included_products_count() -> None:
     rates = {"usage": [flat("1")], "cheap": [flat("1")], "support": [support("0.5")]}
     c = contract(TermsPlan(), card(rates), utc(2026, 11), months=1)
     p = c.periods[0]
-    (inv,) = invoices(c, {p.start: [usage_line("usage", "10", "1", p),
-                                    usage_line("cheap", "4", "1", p)]})
+    (inv,) = invoices(
+        c, {p.start: [usage_line("usage", "10", "1", p), usage_line("cheap", "4", "1", p)]}
+    )
     # `support` includes cheap, fee and usage (terms_builders): (10 + 4) × 0.5 = 7.00
     assert str(composites(inv)[0].amount) == "7.00"
 

@@ -91,18 +91,20 @@ def replayed(tmp_path: Path) -> list[dict[str, Any]]:
 
 
 def summary(invoice: dict[str, Any]) -> list[tuple[str, str, str]]:
-    return [(line["type"], line.get("commit_id") or line["product_id"], line["amount"])
-            for line in invoice["line_items"]]
+    return [
+        (line["type"], line.get("commit_id") or line["product_id"], line["amount"])
+        for line in invoice["line_items"]
+    ]
 
 
 def test_every_kind_of_term_on_two_invoices(tmp_path: Path) -> None:
     nov, dec = replayed(tmp_path)
     assert summary(nov) == [
-        ("usage", "usage", "300.00"),            # 300 units × 1
+        ("usage", "usage", "300.00"),  # 300 units × 1
         ("subscription", "fee", "100.00"),
-        ("composite", "support", "30.00"),       # entitled: 10% of the usage-tagged 300 (≥ 5)
-        ("scheduled", "setup", "250.00"),        # month 0
-        ("commit_purchase", "pre", "400.00"),    # the prepaid commit's invoice entry
+        ("composite", "support", "30.00"),  # entitled: 10% of the usage-tagged 300 (≥ 5)
+        ("scheduled", "setup", "250.00"),  # month 0
+        ("commit_purchase", "pre", "400.00"),  # the prepaid commit's invoice entry
         # free before paid: the promo credit (50) first, then the paid prepaid commit (250);
         # neither the promo's remainder nor the commits cover more (promo is spent)
         ("credit_applied", "promo", "-50.00"),
@@ -111,17 +113,17 @@ def test_every_kind_of_term_on_two_invoices(tmp_path: Path) -> None:
     # 300 + 100 + 30 + 250 + 400 = 1080.00; 1080 − 50 − 250 = 780.00
     assert (nov["subtotal"], nov["applied"], nov["total"]) == ("1080.00", "-300.00", "780.00")
     assert [(b["id"], b["opening"], b["applied"], b["closing"]) for b in nov["balances"]] == [
-        ("pre", "400.00", "250.00", "150.00"),   # 400 − 250
+        ("pre", "400.00", "250.00", "150.00"),  # 400 − 250
         ("post", "400.00", "0.00", "400.00"),
         ("promo", "50.00", "50.00", "0.00"),
     ]
     assert summary(dec) == [
         ("usage", "usage", "200.00"),
         ("subscription", "fee", "100.00"),
-        ("composite", "support", "20.00"),       # 10% of 200
-        ("true_up", "post", "350.00"),           # 400 committed − 50 drawn, at the window's end
-        ("commit_applied", "pre", "-150.00"),    # the prepaid's last 150
-        ("commit_applied", "post", "-50.00"),    # the other 50 of usage: shown, still billed
+        ("composite", "support", "20.00"),  # 10% of 200
+        ("true_up", "post", "350.00"),  # 400 committed − 50 drawn, at the window's end
+        ("commit_applied", "pre", "-150.00"),  # the prepaid's last 150
+        ("commit_applied", "post", "-50.00"),  # the other 50 of usage: shown, still billed
     ]
     # 200 + 100 + 20 + 350 = 670.00; only the prepaid reduces it: 670 − 150 = 520.00
     assert (dec["subtotal"], dec["applied"], dec["total"]) == ("670.00", "-150.00", "520.00")
@@ -135,12 +137,34 @@ def test_totals_count_only_the_currency_and_never_postpaid_applications() -> Non
     lines: list[LineItem] = [
         FixedLine(type="scheduled", product_id="s", name="S", amount=D("10.00")),
         ConversionLine(unit="credits", quantity=D(500), rate=D("0.01"), amount=D("5.00")),
-        AppliedLine(type="credit_applied", commit_id="k", product_id="p", name="K",
-                    commit_type="credit", applied_to="x", amount=D("-300.00"), unit="credits"),
-        AppliedLine(type="commit_applied", commit_id="c", product_id="p", name="C",
-                    commit_type="prepaid", applied_to="x", amount=D("-4.00")),
-        AppliedLine(type="commit_applied", commit_id="q", product_id="p", name="Q",
-                    commit_type="postpaid", applied_to="x", amount=D("-6.00")),
+        AppliedLine(
+            type="credit_applied",
+            commit_id="k",
+            product_id="p",
+            name="K",
+            commit_type="credit",
+            applied_to="x",
+            amount=D("-300.00"),
+            unit="credits",
+        ),
+        AppliedLine(
+            type="commit_applied",
+            commit_id="c",
+            product_id="p",
+            name="C",
+            commit_type="prepaid",
+            applied_to="x",
+            amount=D("-4.00"),
+        ),
+        AppliedLine(
+            type="commit_applied",
+            commit_id="q",
+            product_id="p",
+            name="Q",
+            commit_type="postpaid",
+            applied_to="x",
+            amount=D("-6.00"),
+        ),
     ]
     assert [in_currency(line) for line in lines] == [True, True, False, True, True]
     # 10.00 + 5.00 = 15.00; only the prepaid −4.00 reduces it: 11.00
@@ -151,7 +175,8 @@ def test_totals_count_only_the_currency_and_never_postpaid_applications() -> Non
 
 BARE_AND_TERMED = {
     **PACKAGE,
-    "contract_templates.yaml": PACKAGE["contract_templates.yaml"] + """
+    "contract_templates.yaml": PACKAGE["contract_templates.yaml"]
+    + """
           bare:
             name: Bare
             rate_card: list
@@ -178,10 +203,17 @@ def event_lines(units: list[tuple[int, int]]) -> str:
     for i, (day, n) in enumerate(units):
         moment = datetime(2026, 11, 1, tzinfo=UTC) + timedelta(days=day)
         for customer in ("acme", "bolt"):
-            lines.append(json.dumps({
-                "transaction_id": f"{customer}-{i}", "customer_id": customer,
-                "event_type": "use", "timestamp": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "properties": {"n": n}}))
+            lines.append(
+                json.dumps(
+                    {
+                        "transaction_id": f"{customer}-{i}",
+                        "customer_id": customer,
+                        "event_type": "use",
+                        "timestamp": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "properties": {"n": n},
+                    }
+                )
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -191,8 +223,10 @@ def test_without_terms_an_invoice_is_its_usage_and_terms_never_change_usage(
     units: list[tuple[int, int]],
 ) -> None:
     with tempfile.TemporaryDirectory() as directory:
-        root = write_package(Path(directory), {
-            **BARE_AND_TERMED, "scenarios/two-months/events.jsonl": event_lines(units)})
+        root = write_package(
+            Path(directory),
+            {**BARE_AND_TERMED, "scenarios/two-months/events.jsonl": event_lines(units)},
+        )
         (result,) = compiler.preview(root, "two-months")
     by_contract: dict[str, list[Any]] = {}
     for invoice in result.invoices:

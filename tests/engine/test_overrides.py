@@ -29,15 +29,20 @@ def placed(*overrides: OverridePlan) -> list[PlacedOverride]:
     return [PlacedOverride(o, utc(2026, 1), utc(2030, 1)) for o in overrides]
 
 
-def usage_amount(overrides: list[PlacedOverride], quantity: str = "3",
-                 rates: object = None) -> tuple[str, str | None]:
+def usage_amount(
+    overrides: list[PlacedOverride], quantity: str = "3", rates: object = None
+) -> tuple[str, str | None]:
     """The amount and override label of `quantity` units of `usage` in November."""
     rating = rate_usage(
-        customer_id="acme", contract_id="acme-1", period=NOV, product=PRODUCTS["usage"],
+        customer_id="acme",
+        contract_id="acme-1",
+        period=NOV,
+        product=PRODUCTS["usage"],
         rates=rates or CARD.rates["usage"],  # type: ignore[arg-type]
         overrides=overrides,
-        aggregates=[Aggregate(segment=(NOV.start, NOV.end), values=(), value=D(quantity),
-                              events=1)],
+        aggregates=[
+            Aggregate(segment=(NOV.start, NOV.end), values=(), value=D(quantity), events=1)
+        ],
         pricing=USD,
     )
     (line,) = rating.lines
@@ -45,16 +50,20 @@ def usage_amount(overrides: list[PlacedOverride], quantity: str = "3",
 
 
 def test_two_multipliers_the_lower_wins() -> None:
-    overrides = placed(override(["usage"], multiplier=D("0.9"), index=0),
-                       override(["usage"], multiplier=D("0.8"), index=1))
+    overrides = placed(
+        override(["usage"], multiplier=D("0.9"), index=0),
+        override(["usage"], multiplier=D("0.8"), index=1),
+    )
     # 3 × 10 × 0.8 = 24.00 (0.8 beats 0.9; never stacked to 0.72)
     assert usage_amount(overrides) == ("24.00", "template override #2 (multiplier 0.8)")
 
 
 def test_an_overwrite_beats_both_multipliers() -> None:
-    overrides = placed(override(["usage"], multiplier=D("0.9"), index=0),
-                       override(["usage"], price=D("9.50"), index=1),
-                       override(["usage"], multiplier=D("0.5"), index=2))
+    overrides = placed(
+        override(["usage"], multiplier=D("0.9"), index=0),
+        override(["usage"], price=D("9.50"), index=1),
+        override(["usage"], multiplier=D("0.5"), index=2),
+    )
     # the overwrite wins even against the lower 0.5: 3 × 9.50 = 28.50
     assert usage_amount(overrides) == ("28.50", "template override #2 (price 9.50)")
 
@@ -66,15 +75,19 @@ def test_an_overwrite_with_tiers() -> None:
 
 
 def test_the_contract_own_override_beats_the_template() -> None:
-    overrides = placed(override(["usage"], multiplier=D("0.5"), origin="template"),
-                       override(["usage"], multiplier=D("0.9"), origin="contract"))
+    overrides = placed(
+        override(["usage"], multiplier=D("0.5"), origin="template"),
+        override(["usage"], multiplier=D("0.9"), origin="contract"),
+    )
     # both multipliers: the contract's 0.9 beats the template's lower 0.5; 3 × 10 × 0.9 = 27.00
     assert usage_amount(overrides)[0] == "27.00"
 
 
 def test_explicit_priority_comes_first() -> None:
-    overrides = placed(override(["usage"], price=D("1"), index=0),
-                       override(["usage"], multiplier=D("0.9"), priority=1, index=1))
+    overrides = placed(
+        override(["usage"], price=D("1"), index=0),
+        override(["usage"], multiplier=D("0.9"), priority=1, index=1),
+    )
     assert usage_amount(overrides)[0] == "27.00"  # priority 1 beats the overwrite: 30 × 0.9
 
 
@@ -87,8 +100,10 @@ def test_targeting_by_pricing_values() -> None:
 
 def test_entitlement_does_not_stop_a_discount() -> None:
     rate = flat("10", entitled=False)
-    entitle, discount = placed(override(["usage"], entitled=True, index=0),
-                               override(["usage"], multiplier=D("0.5"), index=1))
+    entitle, discount = placed(
+        override(["usage"], entitled=True, index=0),
+        override(["usage"], multiplier=D("0.5"), index=1),
+    )
     assert effective_rate(rate, None, None).entitled is False
     chosen = choose([entitle, discount], "usage", {}, NOV.start)
     assert chosen == (discount, entitle)
@@ -99,8 +114,12 @@ def test_entitlement_does_not_stop_a_discount() -> None:
 def test_usage_not_entitled_is_unpriced_unless_an_override_entitles_it() -> None:
     rates = [flat("10", entitled=False)]
     rating = rate_usage(
-        customer_id="acme", contract_id="acme-1", period=NOV, product=PRODUCTS["usage"],
-        rates=rates, overrides=[],
+        customer_id="acme",
+        contract_id="acme-1",
+        period=NOV,
+        product=PRODUCTS["usage"],
+        rates=rates,
+        overrides=[],
         aggregates=[Aggregate(segment=(NOV.start, NOV.end), values=(), value=D(3), events=1)],
         pricing=USD,
     )
@@ -118,11 +137,14 @@ def test_relative_month_windows_are_placed_from_the_contract_start() -> None:
 
 def test_the_same_choice_applies_to_subscriptions() -> None:
     terms = TermsPlan(
-        subscriptions=(SubscriptionPlan(product="fee", quantity=D(1), timing="in_advance",
-                                        proration="daily"),),
-        overrides=(override(["fee"], multiplier=D("0.9"), index=0),
-                   override(["fee"], multiplier=D("0.8"), index=1),
-                   override(["fee"], price=D("450"), origin="contract", index=0)),
+        subscriptions=(
+            SubscriptionPlan(product="fee", quantity=D(1), timing="in_advance", proration="daily"),
+        ),
+        overrides=(
+            override(["fee"], multiplier=D("0.9"), index=0),
+            override(["fee"], multiplier=D("0.8"), index=1),
+            override(["fee"], price=D("450"), origin="contract", index=0),
+        ),
     )
     (inv,) = invoices(contract(terms, CARD, utc(2026, 11), months=1))
     (line,) = [li for li in inv.line_items if li.type == "subscription"]

@@ -26,8 +26,11 @@ from compiler.api import preview
 from compiler.engine.invoice import BUCKETS, ReplayResult
 from compiler.report.invoice_json import to_json
 
-SETTINGS = settings(max_examples=25, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 PACKAGE = """\
 package:
@@ -173,18 +176,25 @@ RATE_CHANGE = datetime(2026, 11, 20, tzinfo=UTC)
 CUSTOMERS = {"acme": "acme", "acme-prod": "acme", "globex": "globex", "globex-eu": "globex"}
 
 
-def write_package(directory: Path, *, tokens_presentation: bool = True,
-                  calls_presentation: bool = False, alpha_price: str = "1.3") -> Path:
+def write_package(
+    directory: Path,
+    *,
+    tokens_presentation: bool = True,
+    calls_presentation: bool = False,
+    alpha_price: str = "1.3",
+) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     products = PRODUCTS.format(
         tokens_presentation=TOKENS_PRESENTATION if tokens_presentation else "",
         calls_presentation=CALLS_PRESENTATION if calls_presentation else "",
     )
-    for name, text in (("package.yaml", PACKAGE), ("metrics.yaml", METRICS),
-                       ("products.yaml", products),
-                       ("rate_cards.yaml", RATE_CARDS.replace("price: 1.3\n",
-                                                              f"price: {alpha_price}\n")),
-                       ("contract_templates.yaml", TEMPLATES)):
+    for name, text in (
+        ("package.yaml", PACKAGE),
+        ("metrics.yaml", METRICS),
+        ("products.yaml", products),
+        ("rate_cards.yaml", RATE_CARDS.replace("price: 1.3\n", f"price: {alpha_price}\n")),
+        ("contract_templates.yaml", TEMPLATES),
+    ):
         (directory / name).write_text(text, encoding="utf-8")
     scenario = directory / "scenarios" / "generated"
     scenario.mkdir(parents=True, exist_ok=True)
@@ -223,6 +233,7 @@ def bucket_counts(result: ReplayResult) -> dict[str, int]:
 
 # --- generated events -------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class GenEvent:
     """A valid event and the accounting bucket it must land in (None: rated or unpriced)."""
@@ -232,15 +243,23 @@ class GenEvent:
     flipped: str  # the same event with its quantity as a JSON number ↔ a decimal string
 
 
-quantities = st.decimals(min_value=0, max_value=10**6, places=3, allow_nan=False,
-                         allow_infinity=False)
-BOUNDARIES = [ACME_START, GLOBEX_START, INVOICED_START, RATE_CHANGE,
-              datetime(2026, 12, 1, tzinfo=UTC), WINDOW_END]
+quantities = st.decimals(
+    min_value=0, max_value=10**6, places=3, allow_nan=False, allow_infinity=False
+)
+BOUNDARIES = [
+    ACME_START,
+    GLOBEX_START,
+    INVOICED_START,
+    RATE_CHANGE,
+    datetime(2026, 12, 1, tzinfo=UTC),
+    WINDOW_END,
+]
 
 
 def _seconds_after(start: datetime, end: datetime) -> st.SearchStrategy[datetime]:
     return st.integers(0, int((end - start).total_seconds()) - 1).map(
-        lambda s: start + timedelta(seconds=s))
+        lambda s: start + timedelta(seconds=s)
+    )
 
 
 # mostly inside the invoiced window, some anywhere, some on a boundary or just before it
@@ -249,8 +268,11 @@ instants = st.one_of(
     _seconds_after(INVOICED_START, WINDOW_END),
     _seconds_after(INVOICED_START, WINDOW_END),
     _seconds_after(EARLIEST, LATEST),
-    st.builds(lambda b, before: b - timedelta(seconds=before),
-              st.sampled_from(BOUNDARIES), st.sampled_from([0, 1])),
+    st.builds(
+        lambda b, before: b - timedelta(seconds=before),
+        st.sampled_from(BOUNDARIES),
+        st.sampled_from([0, 1]),
+    ),
 )
 
 
@@ -330,9 +352,14 @@ def valid_events(draw: st.DrawFn, txid: str, problems: bool = False) -> GenEvent
         f'"timestamp": {json.dumps(timestamp_text(moment, offset))}, "properties": '
     )
     line = head + "{" + ", ".join(prop_text) + "}}"
-    flipped = head + "{" + ", ".join(
-        flipped_tokens if flipped_tokens and p.startswith('"tokens"') else p for p in prop_text
-    ) + "}}"
+    flipped = (
+        head
+        + "{"
+        + ", ".join(
+            flipped_tokens if flipped_tokens and p.startswith('"tokens"') else p for p in prop_text
+        )
+        + "}}"
+    )
     expected: str | None = expected_bucket(customer, moment, kind, props)
     if expected == "rated" and kind == "request" and not isinstance(props.get("tokens"), Decimal):
         expected = None  # a missing or non-numeric quantity: rated or unpriced, but reported
@@ -344,32 +371,37 @@ def _non_blank(text: str) -> bool:
 
 
 garbage_lines = st.one_of(
-    st.text(alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=["Cs"]),
-            min_size=1, max_size=40).filter(_non_blank),
-    st.sampled_from([
-        "{}",
-        "[1, 2, 3]",
-        "null",
-        '"just a string"',
-        '{"transaction_id": "g-1"}',
-        '{"transaction_id": "", "customer_id": "acme", "event_type": "call", '
-        '"timestamp": "2026-11-12T00:00:00Z"}',
-        '{"transaction_id": "' + "x" * 129 + '", "customer_id": "acme", "event_type": "call", '
-        '"timestamp": "2026-11-12T00:00:00Z"}',
-        '{"transaction_id": "g-2", "customer_id": 7, "event_type": "call", '
-        '"timestamp": "2026-11-12T00:00:00Z"}',
-        '{"transaction_id": "g-3", "customer_id": "acme", "event_type": "call", '
-        '"timestamp": "2026-11-12"}',
-        '{"transaction_id": "g-4", "customer_id": "acme", "event_type": "call", '
-        '"timestamp": "2026-11-12T00:00:00"}',
-        '{"transaction_id": "g-5", "customer_id": "acme", "event_type": "call", '
-        '"timestamp": "not a time"}',
-        '{"transaction_id": "g-6", "customer_id": "acme", "event_type": "call", '
-        '"timestamp": "2026-11-12T00:00:00Z", "properties": [1]}',
-        '{"transaction_id": "g-7", "customer_id": "acme", "event_type": "call", '
-        '"timestamp": "2026-11-12T00:00:00Z", "properties": {"tool": NaN}}',
-        '{"transaction_id": "g-8", "customer_id": "acme", "event_type": "call", ',
-    ]),
+    st.text(
+        alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=["Cs"]),
+        min_size=1,
+        max_size=40,
+    ).filter(_non_blank),
+    st.sampled_from(
+        [
+            "{}",
+            "[1, 2, 3]",
+            "null",
+            '"just a string"',
+            '{"transaction_id": "g-1"}',
+            '{"transaction_id": "", "customer_id": "acme", "event_type": "call", '
+            '"timestamp": "2026-11-12T00:00:00Z"}',
+            '{"transaction_id": "' + "x" * 129 + '", "customer_id": "acme", "event_type": "call", '
+            '"timestamp": "2026-11-12T00:00:00Z"}',
+            '{"transaction_id": "g-2", "customer_id": 7, "event_type": "call", '
+            '"timestamp": "2026-11-12T00:00:00Z"}',
+            '{"transaction_id": "g-3", "customer_id": "acme", "event_type": "call", '
+            '"timestamp": "2026-11-12"}',
+            '{"transaction_id": "g-4", "customer_id": "acme", "event_type": "call", '
+            '"timestamp": "2026-11-12T00:00:00"}',
+            '{"transaction_id": "g-5", "customer_id": "acme", "event_type": "call", '
+            '"timestamp": "not a time"}',
+            '{"transaction_id": "g-6", "customer_id": "acme", "event_type": "call", '
+            '"timestamp": "2026-11-12T00:00:00Z", "properties": [1]}',
+            '{"transaction_id": "g-7", "customer_id": "acme", "event_type": "call", '
+            '"timestamp": "2026-11-12T00:00:00Z", "properties": {"tool": NaN}}',
+            '{"transaction_id": "g-8", "customer_id": "acme", "event_type": "call", ',
+        ]
+    ),
 )
 
 
@@ -412,13 +444,18 @@ def messy_streams(draw: st.DrawFn) -> Stream:
 
 # --- properties -------------------------------------------------------------------------------
 
+
 def check_invoice_arithmetic(result: ReplayResult) -> None:
     for invoice in result.invoices:
-        charges = [li for li in invoice.line_items
-                   if li.type not in ("credit_applied", "commit_applied")]
-        applied = [li for li in invoice.line_items
-                   if li.type in ("credit_applied", "commit_applied")
-                   and getattr(li, "commit_type", None) != "postpaid"]
+        charges = [
+            li for li in invoice.line_items if li.type not in ("credit_applied", "commit_applied")
+        ]
+        applied = [
+            li
+            for li in invoice.line_items
+            if li.type in ("credit_applied", "commit_applied")
+            and getattr(li, "commit_type", None) != "postpaid"
+        ]
         where = f"{invoice.contract_id} {invoice.period.starting_at:%Y-%m-%d}"
         assert invoice.subtotal == sum((li.amount for li in charges), Decimal(0)), where
         assert invoice.applied == sum((li.amount for li in applied), Decimal(0)), where
@@ -461,8 +498,7 @@ def test_presentation_keys_never_change_an_amount(events: list[GenEvent]) -> Non
 
 
 @settings(SETTINGS, max_examples=20)
-@given(events=clean_streams(), seed=st.randoms(use_true_random=False),
-       files=st.integers(1, 4))
+@given(events=clean_streams(), seed=st.randoms(use_true_random=False), files=st.integers(1, 4))
 def test_order_and_files_never_change_an_invoice(
     events: list[GenEvent], seed: random.Random, files: int
 ) -> None:
@@ -514,13 +550,23 @@ def test_every_event_lands_in_one_bucket(stream: Stream) -> None:
     counts = bucket_counts(result)
     assert counts["read"] == len(stream.lines)
     assert counts["read"] == sum(counts[b] for b in BUCKETS)
-    for bucket in ("invalid", "duplicate", "unknown_customer", "outside_contract",
-                   "outside_period", "unmetered"):
+    for bucket in (
+        "invalid",
+        "duplicate",
+        "unknown_customer",
+        "outside_contract",
+        "outside_period",
+        "unmetered",
+    ):
         assert counts[bucket] == stream.expected[bucket], bucket
-    assert stream.expected["unpriced"] <= counts["unpriced"] <= (
-        stream.expected["unpriced"] + stream.uncertain)
+    assert (
+        stream.expected["unpriced"]
+        <= counts["unpriced"]
+        <= (stream.expected["unpriced"] + stream.uncertain)
+    )
     assert counts["rated"] + counts["unpriced"] == (
-        stream.expected["rated"] + stream.expected["unpriced"] + stream.uncertain)
+        stream.expected["rated"] + stream.expected["unpriced"] + stream.uncertain
+    )
     assert len(result.accounting.rejected) == counts["invalid"]
     check_invoice_arithmetic(result)
 
@@ -540,27 +586,36 @@ def test_dedup_is_idempotent(stream: Stream) -> None:
     assert after["read"] == 2 * before["read"]
     assert after["invalid"] == 2 * before["invalid"]
     assert after["duplicate"] == before["duplicate"] + parsed
-    for bucket in ("unknown_customer", "outside_contract", "outside_period", "unmetered",
-                   "unpriced", "rated"):
+    for bucket in (
+        "unknown_customer",
+        "outside_contract",
+        "outside_period",
+        "unmetered",
+        "unpriced",
+        "rated",
+    ):
         assert after[bucket] == before[bucket], bucket
 
 
 def request_line(txid: str, tokens: str) -> str:
-    return (f'{{"transaction_id": "{txid}", "customer_id": "acme", "event_type": "request", '
-            f'"timestamp": "2026-11-12T00:00:00Z", '
-            f'"properties": {{"model": "alpha", "tokens": {tokens}}}}}')
+    return (
+        f'{{"transaction_id": "{txid}", "customer_id": "acme", "event_type": "request", '
+        f'"timestamp": "2026-11-12T00:00:00Z", '
+        f'"properties": {{"model": "alpha", "tokens": {tokens}}}}}'
+    )
 
 
 @settings(SETTINGS, max_examples=10)
 @example(tokens=Decimal("5E+28"), count=2)
-@given(tokens=st.decimals(min_value=0, max_value=Decimal(10**29) - 1, places=0),
-       count=st.integers(1, 3))
+@given(
+    tokens=st.decimals(min_value=0, max_value=Decimal(10**29) - 1, places=0),
+    count=st.integers(1, 3),
+)
 def test_quantities_as_large_as_a_property_holds_never_crash(tokens: Decimal, count: int) -> None:
     """A quantity of any size (a number up to 20 integer digits, else non-numeric) replays or is
     reported; nothing stops the run (SPEC 3.1, 6)."""
     with package() as (directory, scenario):
-        write_events(scenario, [[request_line(f"t{i}", format(tokens, "f"))
-                                 for i in range(count)]])
+        write_events(scenario, [[request_line(f"t{i}", format(tokens, "f")) for i in range(count)]])
         result = replay_once(directory)
     counts = bucket_counts(result)
     assert counts["read"] == sum(counts[b] for b in BUCKETS) == count

@@ -472,3 +472,20 @@ def test_malformed_lines_are_rejected_with_a_reason(tmp_path: Path) -> None:
     assert result.accounting.rejected[0].line == 1
     # the one good event is rated: 5 read = 4 invalid + 1 rated
     assert (result.accounting.read, result.accounting.rated) == (5, 1)
+
+
+def test_gzipped_events_read_the_same(tmp_path: Path) -> None:
+    import gzip
+
+    events = [request(1_000_000), request(500_000, model="a", user="u2")]
+    plain = replay(tmp_path / "plain", events)
+    zipped_dir = tmp_path / "zipped"
+    replay(zipped_dir, events)  # writes the package; now swap the file for its .gz
+    scenario = zipped_dir / "scenarios/nov"
+    text = (scenario / "events.jsonl").read_bytes()
+    (scenario / "events.jsonl").unlink()
+    (scenario / "events.jsonl.gz").write_bytes(gzip.compress(text))
+    (zipped,) = compiler.preview(zipped_dir)
+    # 1.5M tokens × 2 = 3.00, from either file
+    assert only_invoice(zipped).total == only_invoice(plain).total == Decimal("3.00")
+    assert zipped.accounting.read == 2

@@ -11,10 +11,10 @@ from tests.engine.terms_builders import card, contract, flat, invoices, override
 D = Decimal
 
 
-def fee(timing: str = "in_advance", proration: str = "daily", quantity: str = "1"
-        ) -> SubscriptionPlan:
-    return SubscriptionPlan(product="fee", quantity=D(quantity), timing=timing,
-                            proration=proration)
+def fee(
+    timing: str = "in_advance", proration: str = "daily", quantity: str = "1"
+) -> SubscriptionPlan:
+    return SubscriptionPlan(product="fee", quantity=D(quantity), timing=timing, proration=proration)
 
 
 def subs(invoice: Invoice) -> list[SubscriptionLine]:
@@ -43,7 +43,9 @@ def test_the_last_short_period_is_prorated_too() -> None:
     c = contract(TermsPlan(subscriptions=(fee(),)), MONTHLY, utc(2026, 10, 15), months=12)
     last = invoices(c)[-1]
     assert (last.period.starting_at, last.period.ending_before) == (
-        utc(2027, 10), utc(2027, 10, 15))
+        utc(2027, 10),
+        utc(2027, 10, 15),
+    )
     # Oct 1 – Oct 15, 2027 is 14 of 31 days: 500 × 14/31 = 225.806… → 225.81
     assert amounts([last]) == [["225.81"]]
 
@@ -81,18 +83,33 @@ def test_a_partial_quarter_is_prorated_over_the_whole_quarter() -> None:
 
 
 def test_monthly_fee_on_quarterly_invoices_gives_three_lines() -> None:
-    c = contract(TermsPlan(subscriptions=(fee(quantity="2"),)), MONTHLY, utc(2026, 9, 15),
-                 months=12, frequency="quarterly", anchor="contract_start")
+    c = contract(
+        TermsPlan(subscriptions=(fee(quantity="2"),)),
+        MONTHLY,
+        utc(2026, 9, 15),
+        months=12,
+        frequency="quarterly",
+        anchor="contract_start",
+    )
     first = invoices(c)[0]
     # Sep 15 – Dec 15 holds three monthly terms anchored on the 15th: 2 × 500 = 1000 each
     assert amounts([first]) == [["1000.00", "1000.00", "1000.00"]]
     assert [line.starting_at for line in subs(first)] == [
-        utc(2026, 9, 15), utc(2026, 10, 15), utc(2026, 11, 15)]
+        utc(2026, 9, 15),
+        utc(2026, 10, 15),
+        utc(2026, 11, 15),
+    ]
 
 
 def test_a_price_change_inside_a_term_splits_it_by_days() -> None:
-    rates = card({"fee": [flat("300", billing_frequency="monthly", ending_before=utc(2026, 11, 16)),
-                          flat("600", billing_frequency="monthly", starting_at=utc(2026, 11, 16))]})
+    rates = card(
+        {
+            "fee": [
+                flat("300", billing_frequency="monthly", ending_before=utc(2026, 11, 16)),
+                flat("600", billing_frequency="monthly", starting_at=utc(2026, 11, 16)),
+            ]
+        }
+    )
     c = contract(TermsPlan(subscriptions=(fee(),)), rates, utc(2026, 11), months=2)
     (nov, _) = invoices(c)
     # Nov 1–16: 300 × 15/30 = 150.00; Nov 16 – Dec 1: 600 × 15/30 = 300.00
@@ -102,8 +119,10 @@ def test_a_price_change_inside_a_term_splits_it_by_days() -> None:
 def test_overrides_apply_to_subscriptions_and_split_at_their_window() -> None:
     terms = TermsPlan(
         subscriptions=(fee(),),
-        overrides=(override(["fee"], multiplier=D("0.8")),
-                   override(["fee"], price=D("100"), window=window(2, 1), index=1)),
+        overrides=(
+            override(["fee"], multiplier=D("0.8")),
+            override(["fee"], price=D("100"), window=window(2, 1), index=1),
+        ),
     )
     c = contract(terms, MONTHLY, utc(2026, 1), months=4)
     result = invoices(c)
@@ -116,13 +135,20 @@ def test_a_subscription_not_entitled_is_billed_only_where_an_override_entitles_i
     rates = card({"fee": [flat("500", billing_frequency="monthly", entitled=False)]})
     plain = contract(TermsPlan(subscriptions=(fee(),)), rates, utc(2026, 1), months=1)
     assert amounts(invoices(plain)) == [[]]
-    entitled = contract(TermsPlan(subscriptions=(fee(),),
-                                  overrides=(override(["fee"], entitled=True),)),
-                        rates, utc(2026, 1), months=1)
+    entitled = contract(
+        TermsPlan(subscriptions=(fee(),), overrides=(override(["fee"], entitled=True),)),
+        rates,
+        utc(2026, 1),
+        months=1,
+    )
     assert amounts(invoices(entitled)) == [["500.00"]]
 
 
 def test_quantity_multiplies_the_price() -> None:
-    c = contract(TermsPlan(subscriptions=(fee(quantity="60"),)),
-                 card({"fee": [flat("12", billing_frequency="monthly")]}), utc(2026, 11), months=1)
+    c = contract(
+        TermsPlan(subscriptions=(fee(quantity="60"),)),
+        card({"fee": [flat("12", billing_frequency="monthly")]}),
+        utc(2026, 11),
+        months=1,
+    )
     assert amounts(invoices(c)) == [["720.00"]]  # 60 seats × 12 = 720

@@ -21,8 +21,14 @@ needs_chromium = pytest.mark.skipif(
 )
 # No network, no profile, no background services: the page must render from itself alone.
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--hide-scrollbars",
 ]
 
@@ -37,7 +43,10 @@ def chromium(page: Path, profile: Path, *args: str) -> subprocess.CompletedProce
     assert CHROMIUM is not None
     return subprocess.run(
         [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, page.as_uri()],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -92,8 +101,11 @@ def test_chromium_renders_the_totals(tmp_path: Path) -> None:
     assert "u-kofi" in text  # a presentation sub-line (user_id)
     # Northwind: subtotal, what the commit and credit covered, and the total.
     assert "Northwind Analytics" in text
-    assert re.search(r"Subtotal [\d,]+\.\d\d USD Commits and credits applied -[\d,]+\.\d\d USD "
-                     r"Total due [\d,]+\.\d\d USD", text)
+    assert re.search(
+        r"Subtotal [\d,]+\.\d\d USD Commits and credits applied -[\d,]+\.\d\d USD "
+        r"Total due [\d,]+\.\d\d USD",
+        text,
+    )
     assert "Where every event went" in text and "Lines read 1777" in text
     assert "script" not in tags
 

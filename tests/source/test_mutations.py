@@ -40,8 +40,11 @@ YAML_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 # ruamel warns (on stderr) about a reused anchor; the hostile snippets reuse them on purpose
 pytestmark = pytest.mark.filterwarnings("ignore::ruamel.yaml.error.ReusedAnchorWarning")
 
-SETTINGS = settings(max_examples=200, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def yaml_files(package: Path) -> list[Path]:
@@ -58,21 +61,70 @@ REFERENCE_LINE = re.compile(
     rb"|events)\s*:\s*)(?P<value>.+)$"
 )
 
-scalars = st.sampled_from([
-    "[1, 2]", "[]", "{}", "{a: 1}", '"a string"', "plain text", "42", "-1", "0", "1e400",
-    "0.12345678901234567890123", "2026-13-45", "2026-11-01", "2026-11-01T00:00:00Z", "null",
-    "~", "true", "''", "NaN", ".inf", "0x1F", "&anchor 5", "*nowhere", "|\n  block",
-])
-tags = st.sampled_from([
-    "!!python/object/apply:os.system ['echo pwned']", "!!python/object:builtins.dict {}",
-    "!!python/name:os.system", "!!binary aGVsbG8=", "!custom 1", "!!set {a, b}",
-    "!!omap [a: 1]", "!<tag:example.com,2000:x> 1",
-])
+scalars = st.sampled_from(
+    [
+        "[1, 2]",
+        "[]",
+        "{}",
+        "{a: 1}",
+        '"a string"',
+        "plain text",
+        "42",
+        "-1",
+        "0",
+        "1e400",
+        "0.12345678901234567890123",
+        "2026-13-45",
+        "2026-11-01",
+        "2026-11-01T00:00:00Z",
+        "null",
+        "~",
+        "true",
+        "''",
+        "NaN",
+        ".inf",
+        "0x1F",
+        "&anchor 5",
+        "*nowhere",
+        "|\n  block",
+    ]
+)
+tags = st.sampled_from(
+    [
+        "!!python/object/apply:os.system ['echo pwned']",
+        "!!python/object:builtins.dict {}",
+        "!!python/name:os.system",
+        "!!binary aGVsbG8=",
+        "!custom 1",
+        "!!set {a, b}",
+        "!!omap [a: 1]",
+        "!<tag:example.com,2000:x> 1",
+    ]
+)
 garbage = st.one_of(
     st.binary(min_size=1, max_size=12),
     st.text(min_size=1, max_size=12).map(lambda t: t.encode("utf-8", "surrogatepass")),
-    st.sampled_from(["\t", "\ufeff", "\u2028", "\x00", "---\n", "...\n", ": :", "- -", "{",
-                     "[", "'", '"', "#", "&a ", "*a", "%YAML 1.1\n", "? "]).map(str.encode),
+    st.sampled_from(
+        [
+            "\t",
+            "\ufeff",
+            "\u2028",
+            "\x00",
+            "---\n",
+            "...\n",
+            ": :",
+            "- -",
+            "{",
+            "[",
+            "'",
+            '"',
+            "#",
+            "&a ",
+            "*a",
+            "%YAML 1.1\n",
+            "? ",
+        ]
+    ).map(str.encode),
 )
 unknown_ids = st.sampled_from(["nonexistent", "no_such_thing", "ghost-id", "Bad ID!", "x" * 80])
 
@@ -136,8 +188,13 @@ def rename_key(text: bytes, i: int, how: int) -> bytes:
     m = KEY_LINE.match(lines[k])
     assert m is not None
     key = m["key"]
-    typo = [key[:-1], key + b"s", key[:1] + key[2:] if len(key) > 2 else key + b"x",
-            key.upper(), key.replace(b"_", b"-") if b"_" in key else b"_" + key][how % 5]
+    typo = [
+        key[:-1],
+        key + b"s",
+        key[:1] + key[2:] if len(key) > 2 else key + b"x",
+        key.upper(),
+        key.replace(b"_", b"-") if b"_" in key else b"_" + key,
+    ][how % 5]
     lines[k] = m["indent"] + typo + m["colon"] + m["rest"]
     return b"\n".join(lines)
 
@@ -207,8 +264,23 @@ def append_text(text: bytes, which: int, at_end: bool) -> bytes:
 
 
 TREE_VALUES: list[object] = [
-    [], {}, "text", "", 0, -5, 10**20, 1.5, None, True, "nonexistent", "2026-11-01",
-    "2026-11-01T00:00:00Z", ["nonexistent"], {"nonexistent": 1}, [{"up_to": 1}], "1e400",
+    [],
+    {},
+    "text",
+    "",
+    0,
+    -5,
+    10**20,
+    1.5,
+    None,
+    True,
+    "nonexistent",
+    "2026-11-01",
+    "2026-11-01T00:00:00Z",
+    ["nonexistent"],
+    {"nonexistent": 1},
+    [{"up_to": 1}],
+    "1e400",
 ]
 
 
@@ -275,9 +347,22 @@ class Mutation:
 
 
 EDITS: dict[str, Callable[..., bytes]] = {
-    f.__name__: f for f in (delete_line, duplicate_line, swap_lines, reindent, replace_scalar,
-                            rename_key, insert_unknown_key, truncate, insert_bytes, insert_tag,
-                            break_reference, append_text, tree_edit)
+    f.__name__: f
+    for f in (
+        delete_line,
+        duplicate_line,
+        swap_lines,
+        reindent,
+        replace_scalar,
+        rename_key,
+        insert_unknown_key,
+        truncate,
+        insert_bytes,
+        insert_tag,
+        break_reference,
+        append_text,
+        tree_edit,
+    )
 }
 
 
@@ -298,18 +383,29 @@ mutations: st.SearchStrategy[Mutation] = st.one_of(
     mutation("truncate", fractions),
     mutation("insert_bytes", fractions, garbage),
     mutation("insert_tag", indices, tags),
-    mutation("break_reference", indices,
-             st.one_of(unknown_ids, st.sampled_from(["../../outside.jsonl", "/etc/passwd",
-                                                     "missing.jsonl", "[../x.jsonl]"]))),
+    mutation(
+        "break_reference",
+        indices,
+        st.one_of(
+            unknown_ids,
+            st.sampled_from(
+                ["../../outside.jsonl", "/etc/passwd", "missing.jsonl", "[../x.jsonl]"]
+            ),
+        ),
+    ),
     mutation("append_text", indices, st.booleans()),
-    mutation("tree_edit",
-             st.sampled_from(["delete", "retype", "copy", "other_id", "duplicate", "swap",
-                              "rename"]),
-             indices, indices),
-    mutation("tree_edit",
-             st.sampled_from(["delete", "retype", "copy", "other_id", "duplicate", "swap",
-                              "rename"]),
-             indices, indices),
+    mutation(
+        "tree_edit",
+        st.sampled_from(["delete", "retype", "copy", "other_id", "duplicate", "swap", "rename"]),
+        indices,
+        indices,
+    ),
+    mutation(
+        "tree_edit",
+        st.sampled_from(["delete", "retype", "copy", "other_id", "duplicate", "swap", "rename"]),
+        indices,
+        indices,
+    ),
 )
 
 
@@ -343,6 +439,7 @@ def mutated(case: Case) -> Iterator[Path]:
 
 
 # --- checks ---------------------------------------------------------------------------------
+
 
 def line_count(path: Path) -> int:
     text = path.read_bytes().decode("utf-8", errors="replace")

@@ -1,0 +1,151 @@
+"""SQL metrics at run time (SPEC 2.2): the package's own SELECT over one contract period's
+deduplicated events, in the locked-down DuckDB connection."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import compiler
+from compiler.cli import main
+from compiler.engine.invoice import UsageLine
+from tests.support import write_package
+
+# SPEC 2.2's example: average over days of each bucket's daily maximum. (As the SPEC writes it,
+# the outer SELECT reads properties['bucket'], which its subquery does not return: `plan validate`
+# reports that as E0406. Here the outer query reads the subquery's `bucket`.)
+STORAGE_AVG = """
+metrics:
+  storage_avg:
+    name: Average daily storage (GB)
+    sql: |
+      SELECT bucket, SUM(daily_max) / COUNT(*) AS value
+      FROM (SELECT date_trunc('day', timestamp) AS day, properties['bucket'] AS bucket,
+                   MAX(CAST(properties['gb'] AS DECIMAL(38, 9))) AS daily_max
+            FROM events WHERE event_type = 'storage_heartbeat' GROUP BY day, bucket)
+      GROUP BY bucket
+    group_keys: [bucket]
+"""
+
+
+def storage_package(root: Path, metrics: str = STORAGE_AVG) -> Path:
+    def beat(txid: str, day: int, bucket: str, gb: str, customer: str = "acme") -> str:
+        return json.dumps(
+            {
+                "transaction_id": txid,
+                "customer_id": customer,
+                "event_type": "storage_heartbeat",
+                "timestamp": f"2026-11-{day:02d}T12:00:00Z",
+                "properties": {"bucket": bucket, "gb": gb},
+            }
+        )
+
+    events = [
+        beat("a1", 1, "logs", "10"),
+        beat("a2", 1, "logs", "30"),  # day 1 max 30
+        beat("a3", 2, "logs", "20"),  # day 2 max 20
+        beat("a3", 2, "logs", "20"),  # a retry: counted once
+        beat("b1", 1, "media", "100.5"),  # one day at 100.5
+        beat("z1", 1, "logs", "999", customer="other"),  # another customer
+        beat("late", 1, "logs", "999").replace("2026-11-01", "2026-12-01"),  # next period
+    ]
+    return write_package(
+        root,
+        {
+            "package.yaml": "package: {name: storage}\n",
+            "metrics.yaml": metrics,
+            "products.yaml": """
+            products:
+              storage:
+                name: Storage (GB-month)
+                type: usage
+                metric: storage_avg
+                pricing_group_keys: [bucket]
+            """,
+            "rate_cards.yaml": """
+            rate_cards:
+              list:
+                name: List
+                currency: USD
+                rates:
+                  storage:
+                    - {pricing_group_values: {bucket: logs}, price: 0.02}
+                    - {pricing_group_values: {bucket: media}, price: 0.01}
+            """,
+            "contract_templates.yaml": """
+                contract_templates:
+                  payg: {name: PAYG, rate_card: list}
+                """,
+            "scenarios/nov/scenario.yaml": """
+            scenario:
+              period: {starting_at: 2026-11-01, ending_before: 2026-12-01}
+              as_of: 2026-12-03T00:00:00Z
+            customers:
+              acme:
+                name: Acme
+                contracts: [{id: acme-1, template: payg, starting_at: 2026-11-01}]
+              other:
+                name: Other
+                contracts: [{id: other-1, template: payg, starting_at: 2026-11-01}]
+            """,
+            "scenarios/nov/events.jsonl": "\n".join(events) + "\n",
+        },
+    )
+
+
+def test_the_specs_storage_metric_prices_per_bucket(tmp_path: Path) -> None:
+    (result,) = compiler.preview(storage_package(tmp_path))
+    acme = next(i for i in result.invoices if i.customer_id == "acme")
+    lines = {
+        line.pricing_group_values["bucket"]: line
+        for line in acme.line_items
+        if isinstance(line, UsageLine)
+    }
+    # logs: daily maxima 30 (day 1) and 20 (day 2) → (30 + 20) / 2 = 25 GB × 0.02 = 0.50;
+    # the other customer's 999 and the December heartbeat are not in acme's November view
+    assert (lines["logs"].quantity, lines["logs"].amount) == (Decimal(25), Decimal("0.50"))
+    # media: one day at 100.5 → 100.5 GB × 0.01 = 1.005 → 1.01 (half_up)
+    assert (lines["media"].quantity, lines["media"].amount) == (Decimal("100.5"), Decimal("1.01"))
+    other = next(i for i in result.invoices if i.customer_id == "other")
+    # other: logs 999 on day 1 → 999 × 0.02 = 19.98
+    assert other.total == Decimal("19.98")
+
+
+def test_a_sql_metric_failing_at_run_time_is_a_diagnostic(tmp_path: Path) -> None:
+    failing = STORAGE_AVG.replace(
+        "CAST(properties['gb'] AS DECIMAL(38, 9))", "CAST(properties['bucket'] AS INTEGER)"
+    )
+    package = storage_package(tmp_path, failing)
+    assert compiler.validate(package).ok  # statically fine: the failure is in the data
+    with pytest.raises(compiler.CompilerError) as raised:
+        compiler.preview(package)
+    (diagnostic,) = raised.value.diagnostics
+    # metrics.yaml: line 1 is "metrics:"; the `sql: |` block value starts on line 4
+    assert (diagnostic.code, Path(diagnostic.span.file).name, diagnostic.span.line) == (
+        "E0405",
+        "metrics.yaml",
+        4,
+    )
+    result = CliRunner().invoke(main, ["preview", str(package)])
+    assert result.exit_code == 1
+    assert "E0405" in result.output and "Traceback" not in result.output
+
+
+def test_sql_metrics_cannot_read_files_at_run_time(tmp_path: Path) -> None:
+    """Even past the checks, the connection the query runs on has no file access."""
+    import duckdb
+
+    from compiler.engine.store import EventStore
+
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a\n1\n")
+    with EventStore() as store:
+        store.lock()
+        with pytest.raises(duckdb.Error):
+            store.connection.execute(f"SELECT * FROM read_csv('{secret}')")
+        with pytest.raises(duckdb.Error):
+            store.connection.execute("SET enable_external_access = true")
