@@ -50,6 +50,11 @@ class Rejection:
     transaction_id: str | None = None
 
 
+def _first_key_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A key repeated in one object keeps its first value, as DuckDB's JSON reader does."""
+    return dict(reversed(pairs))
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
@@ -72,13 +77,22 @@ def parse_timestamp(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
         raise ValueError("timestamp needs a time zone offset (Z for UTC)")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("timestamp is out of range") from exc
 
 
 def parse_event(text: str, seq: int, file: str, line: int) -> Event | Rejection:
     """One line of JSON into an Event, or a Rejection that says why not."""
     try:
-        raw = json.loads(text, parse_float=Decimal, parse_int=Decimal, parse_constant=_no_constant)
+        raw = json.loads(
+            text,
+            parse_float=Decimal,
+            parse_int=Decimal,
+            parse_constant=_no_constant,
+            object_pairs_hook=_first_key_wins,
+        )
     except (ValueError, RecursionError) as exc:
         return Rejection(file, line, f"invalid JSON: {str(exc).split(':')[0]}")
     if not isinstance(raw, dict):

@@ -141,8 +141,13 @@ def rate_usage(
             group_values,
         )
         quantities = [convert(product, run.aggregate.value) for run in runs]
+        for run, quantity in zip(runs, quantities, strict=True):
+            if run.rate is not None and run.rate.tiers and quantity < 0:
+                run.reason = "negative quantity on a tiered rate"
+        priced = [i for i, run in enumerate(runs) if run.rate is not None and run.reason is None]
         with localcontext(MONEY_CONTEXT):
-            total = sum(quantities, Decimal(0))
+            # tiers count only what is priced: unpriced segments neither fill nor reach a tier
+            total = sum((quantities[i] for i in priced), Decimal(0))
         already = Decimal(0)
         for index, (run, quantity) in enumerate(zip(runs, quantities, strict=True)):
             aggregate, effective = run.aggregate, run.rate
@@ -160,10 +165,9 @@ def rate_usage(
                         reason=run.reason or "unpriced",
                     )
                 )
-                already += quantity
                 continue
-            charges = _charges(effective, quantity, already, total, index == len(runs) - 1)
-            already += quantity
+            charges = _charges(effective, quantity, already, total, index == priced[-1])
+            already += max(quantity, Decimal(0))
             result.lines.append(
                 _line(product, group_values, aggregate, quantity, effective, charges, pricing)
             )

@@ -6,7 +6,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 ID_PATTERN = r"^[a-z][a-z0-9_-]{0,62}$"
 
@@ -35,9 +42,32 @@ DECIMAL_SCHEMA = {
     "description": "a decimal, as a number or as a string of its digits",
 }
 
+
+def _in_range(value: Decimal) -> Decimal:
+    """Prices and amounts the money arithmetic (50 significant digits) works with: below
+    10^20, at most 24 decimal places and 30 significant digits."""
+    if value.is_zero():
+        return value
+    exponent = value.as_tuple().exponent
+    if (
+        value.adjusted() >= 20
+        or len(value.as_tuple().digits) > 30
+        or (isinstance(exponent, int) and exponent < -24)
+    ):
+        raise ValueError(
+            "a decimal must be below 10^20, with at most 24 decimal places and 30 digits"
+        )
+    return value
+
+
 # Money and quantities: YAML numbers arrive as Decimal built from their text (see
 # compiler.source.yaml_reader); strings like "0.000002" are accepted too.
-Amount = Annotated[Decimal, BeforeValidator(_no_float), WithJsonSchema(DECIMAL_SCHEMA)]
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_no_float),
+    AfterValidator(_in_range),
+    WithJsonSchema(DECIMAL_SCHEMA),
+]
 
 # A decimal in the compiled plan: serialised as a string, the same schema.
 PlanDecimal = Annotated[Decimal, WithJsonSchema(DECIMAL_SCHEMA)]

@@ -171,6 +171,15 @@ class _Walker:
 
     def convert(self, node: Node, path: YamlPath, key: Span | None = None) -> Any:
         self.visited += 1
+        if len(path) > self.limits.max_depth:  # aliases can nest (or recurse) past the scan
+            raise _Abort(
+                error(
+                    "E0005",
+                    f"nesting through aliases is deeper than {self.limits.max_depth} levels "
+                    "(a recursive alias?)",
+                    _span(self.file, node),
+                )
+            )
         if self.visited > self.limits.max_nodes:
             raise _Abort(
                 error(

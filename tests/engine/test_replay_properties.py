@@ -22,7 +22,7 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from compiler.api import preview
+from compiler.api import preview, validate
 from compiler.engine.invoice import BUCKETS, ReplayResult
 from compiler.report.invoice_json import to_json
 
@@ -625,7 +625,11 @@ def test_quantities_as_large_as_a_property_holds_never_crash(tokens: Decimal, co
 @example(price="1E+28")
 @given(price=st.decimals(min_value=0, max_value=Decimal(10) ** 40, places=0).map(str))
 def test_a_price_that_validates_replays(price: str) -> None:
-    """A rate that `plan validate` accepts prices usage without an exception."""
+    """A rate that `plan validate` accepts prices usage without an exception; one it refuses
+    (out of the decimal range) never reaches the replay."""
     with package(alpha_price=f'"{price}"') as (directory, scenario):
         write_events(scenario, [[request_line("t0", "1000")]])
+        if not validate(directory).ok:
+            assert Decimal(price) >= 10**20
+            return
         replay_once(directory)
