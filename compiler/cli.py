@@ -116,7 +116,12 @@ def compile_command(package: Path, output: Path | None) -> None:
     if output is None:
         click.echo(document, nl=False)
     else:
-        output.write_text(document, encoding="utf-8")
+        try:
+            output.write_text(document, encoding="utf-8")
+        except OSError as exc:
+            raise click.BadParameter(
+                f"cannot write {output}: {exc.strerror}", param_hint="-o"
+            ) from exc
         click.echo(f"wrote {output} ({plan.plan_hash})", err=True)
 
 
@@ -205,6 +210,14 @@ def _progress_on_terminal() -> Iterator[None]:
             progress_display.reset(token)
 
 
+def _memory_limit(text: str) -> str:
+    import re
+
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", text.strip(), re.I):
+        raise click.BadParameter(f"{text!r}: a size such as 512MB or 2GB")
+    return text.strip()
+
+
 def _period(text: str) -> Period:
     from compiler.model.common import parse_instant
 
@@ -251,6 +264,7 @@ def _period(text: str) -> Period:
     "--memory-limit",
     default="2GB",
     show_default=True,
+    callback=lambda _ctx, _param, value: _memory_limit(value),
     help="DuckDB's memory limit; what does not fit spills to a temporary directory.",
 )
 @click.option(

@@ -127,6 +127,17 @@ def fast_query(names: Sequence[str]) -> str:
             this=exp.TryCast(this=raw, to=exp.DataType.build("DOUBLE")),
             expression=exp.TryCast(this=text(path), to=exp.DataType.build("DOUBLE")),
         )
+        # the raw text is taken after the first `"name":` in the line: if the key is there
+        # more than once (say, nested elsewhere too), it may be the wrong one
+        key = _string(json.dumps(name, ensure_ascii=False) + ":")
+        repeated = exp.GT(
+            this=exp.Sub(
+                this=exp.func("length", line),
+                expression=exp.func("length", exp.func("replace", line, key, _string(""))),
+            ),
+            expression=exp.func("length", key),
+        )
+        disagrees = exp.or_(disagrees, repeated)
         doubts.append(
             exp.func(
                 "coalesce",
@@ -149,6 +160,7 @@ def fast_query(names: Sequence[str]) -> str:
             exp.func("length", texts["customer_id"]) > exp.Literal.number(0),
             exp.func("length", texts["event_type"]) > exp.Literal.number(0),
             exp.func("regexp_full_match", texts["timestamp"], _string(TIMESTAMP_PATTERN)),
+            exp.not_(exp.func("starts_with", texts["timestamp"], _string("0000"))),
             exp.or_(
                 kind(("properties",)).is_(exp.null()),
                 kind(("properties",)).isin(_string("OBJECT"), _string("NULL")),
@@ -199,12 +211,22 @@ def ingest(
         for i, (path, _) in enumerate(files)
         if path.suffix == ".parquet" and path.is_file()
     ]
+    # DuckDB reads a path once, and expands glob characters: a file given again, or one whose
+    # name holds *?[{, is read by the Python reader instead (each occurrence counts).
+    seen: set[Path] = set()
+    slow = set()
+    for i, (path, _) in enumerate(files):
+        if not path.is_file() or (
+            path.suffix != ".parquet"
+            and (path.resolve() in seen or any(c in str(path) for c in "*?[{"))
+        ):
+            slow.add(i)
+        seen.add(path.resolve())
     readable = [
         (i, path)
         for i, (path, _) in enumerate(files)
-        if path.suffix != ".parquet" and path.is_file()
+        if path.suffix != ".parquet" and i not in slow
     ]
-    slow = {i for i, (path, _) in enumerate(files) if not path.is_file()}
     slow |= _read_fast(connection, readable, names)
     read, rejected = _read_parquet(connection, parquet, files, names) if parquet else (0, [])
     for i in sorted(slow):

@@ -217,6 +217,20 @@ def problems_query(
     return query
 
 
+def claims(metric: MetricPlan, prop: Columns, table: str | None = None) -> exp.Expression:
+    """The events a metric counts for the accounting. A SQL metric cannot say which events it
+    used: it claims those of the event types its query names (`event_type = 'x'`, `IN`), or
+    every event when it names none."""
+    if metric.kind == "simple":
+        return match(metric, prop, table)
+    from compiler.engine.sql_metrics import event_types
+
+    types = event_types(metric.sql or "")
+    if types is None:
+        return exp.true()
+    return exp.column("event_type", table=table).isin(*[string(t) for t in sorted(types)])
+
+
 def classification_query(
     metrics: list[MetricPlan],
     products: list[tuple[ProductPlan, MetricPlan]],
@@ -230,24 +244,26 @@ def classification_query(
     some metric measured it but no priced product took it; `unmetered`: no metric did.
     """
     matched: exp.Expression = exp.false()
-    simple = [m for m in metrics if m.kind == "simple"]
-    if simple:
-        matched = exp.or_(*[exp.paren(match(m, prop, "e")) for m in simple])
+    if metrics:
+        matched = exp.or_(*[exp.paren(claims(m, prop, "e")) for m in metrics])
     rated_parts = []
     for product, metric in products:
-        key = exp.Array(expressions=[prop(k, "e") for k in product.pricing_group_keys])
         on = exp.and_(
             exp.column("product_id", table="p").eq(string(product.id)),
             exp.column("contract_id", table="p").eq(exp.column("contract_id", table="e")),
             exp.column("timestamp", table="e") >= exp.column("segment_start", table="p"),
             exp.column("timestamp", table="e") < exp.column("segment_end", table="p"),
-            exp.NullSafeEQ(this=key, expression=exp.column("group_values", table="p")),
         )
+        if metric.kind == "simple":  # a SQL metric's groups are its own: no per-event key
+            key = exp.Array(expressions=[prop(k, "e") for k in product.pricing_group_keys])
+            on = exp.and_(
+                on, exp.NullSafeEQ(this=key, expression=exp.column("group_values", table="p"))
+            )
         rated_parts.append(
             exp.select(exp.column("seq", table="e"))
             .from_(exp.to_table("attributed").as_("e"))
             .join(exp.to_table("priced").as_("p"), on=on)
-            .where(match(metric, prop, "e"))
+            .where(claims(metric, prop, "e"))
         )
     rated: exp.Expression = exp.select(exp.Null().as_("seq")).where(exp.false())
     if rated_parts:

@@ -132,7 +132,7 @@ def replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
         store.create_priced(rated.priced_rows)
         executor.share("priced")
         accounting = _accounting(
-            executor, plan, simple, columns, ingested, attributed, rated.unpriced
+            executor, plan, usage_products, columns, ingested, attributed, rated.unpriced
         )
     return ReplayResult(scenario=inputs.name, invoices=invoices, accounting=accounting)
 
@@ -265,7 +265,7 @@ def _sql_aggregates(
 def _accounting(
     executor: Executor,
     plan: RatingPlan,
-    simple: list[tuple[ProductPlan, MetricPlan]],
+    products: list[tuple[ProductPlan, MetricPlan]],
     columns: Columns,
     ingested: Ingested,
     attributed: Attribution,
@@ -278,7 +278,7 @@ def _accounting(
             r.transaction_id or f"{r.file}:{r.line}" for r in ingested.rejected[:EXAMPLES]
         ]
     classified = classification_query(
-        list(plan.metrics.values()), simple, columns, EXAMPLES, executor.dialect
+        list(plan.metrics.values()), products, columns, EXAMPLES, executor.dialect
     )
     for row in executor.rows(classified):
         buckets[row["bucket"]] = int(row["events"])

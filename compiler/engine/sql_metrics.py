@@ -1,25 +1,27 @@
 """SQL metrics at run time: a package's own SELECT over one customer's events of one period.
 
-The query runs on the replay's DuckDB connection after it has given up external access and
-locked its configuration (see store.EventStore.lock), over a view `events(transaction_id,
-customer_id, event_type, timestamp, properties)` narrowed to one contract period, where
-`properties` maps the property names the query reads to their text. `plan validate` has checked
+The query runs in a fresh in-memory DuckDB database of its own, holding nothing but a view
+`events(transaction_id, customer_id, event_type, timestamp, properties)` of one contract
+period's events (`properties` maps the names the query reads to their text), with external
+access disabled, its configuration locked and a time limit per period. `plan validate` has checked
 the query (one SELECT over `events`, no files or other tables); at run time its result is read
 as `value` (cast to DECIMAL(38, 9)) and one column per group key.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import duckdb
 import sqlglot
 from sqlglot import exp
 
 from compiler.engine.metering import Columns
-from compiler.engine.store import naive_utc
+from compiler.engine.store import insert_rows, naive_utc
 from compiler.plan.ir import MetricPlan
 
 DIALECT = "duckdb"
@@ -73,32 +75,20 @@ class SqlRow:
     value: Decimal
 
 
-def _view(names: list[str], columns: Columns, contract_id: str, period_start: datetime) -> str:
-    entries = exp.Array(
-        expressions=[
-            exp.Struct(
-                expressions=[
-                    exp.PropertyEQ(
-                        this=exp.to_identifier("key"), expression=exp.Literal.string(name)
-                    ),
-                    exp.PropertyEQ(this=exp.to_identifier("value"), expression=columns(name)),
-                ]
-            )
-            for name in names
-        ]
-    )
-    present = exp.Lambda(
-        this=exp.not_(exp.column("value", table="e").is_(exp.null())),
-        expressions=[exp.to_identifier("e")],
-    )
-    properties = exp.func("map_from_entries", exp.func("list_filter", entries, present))
+TIME_LIMIT_SECONDS = 30.0  # per metric and contract period
+
+
+def _slice(
+    connection: duckdb.DuckDBPyConnection,
+    names: list[str],
+    columns: Columns,
+    contract_id: str,
+    period_start: datetime,
+) -> list[tuple[Any, ...]]:
+    """One contract period's events, with the properties the query reads, from the replay."""
     query = (
         exp.select(
-            "transaction_id",
-            "customer_id",
-            "event_type",
-            "timestamp",
-            properties.as_("properties"),
+            "transaction_id", "customer_id", "event_type", "timestamp", *[columns(n) for n in names]
         )
         .from_("attributed")
         .where(
@@ -109,8 +99,62 @@ def _view(names: list[str], columns: Columns, contract_id: str, period_start: da
                 ),
             )
         )
+        .order_by("seq")
     )
-    return "CREATE OR REPLACE TEMP VIEW events AS " + query.sql(dialect=DIALECT)
+    return connection.execute(query.sql(dialect=DIALECT)).fetchall()
+
+
+def _sandbox(names: list[str], rows: list[tuple[Any, ...]]) -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory database holding only `events` for one contract period, that can read
+    no file, load no extension and change no setting."""
+    sandbox = duckdb.connect(
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "memory_limit": "512MB",
+            "threads": 1,
+        }
+    )
+    props = "".join(f", p_{i} VARCHAR" for i in range(len(names)))
+    sandbox.execute(
+        "CREATE TABLE event_rows (transaction_id VARCHAR, customer_id VARCHAR, "
+        f"event_type VARCHAR, timestamp TIMESTAMP{props})"
+    )
+    insert_rows(
+        sandbox,
+        "event_rows",
+        ["VARCHAR", "VARCHAR", "VARCHAR", "TIMESTAMP", *["VARCHAR"] * len(names)],
+        rows,
+    )
+    entries = exp.Array(
+        expressions=[
+            exp.Struct(
+                expressions=[
+                    exp.PropertyEQ(
+                        this=exp.to_identifier("key"), expression=exp.Literal.string(name)
+                    ),
+                    exp.PropertyEQ(
+                        this=exp.to_identifier("value"), expression=exp.column(f"p_{i}")
+                    ),
+                ]
+            )
+            for i, name in enumerate(names)
+        ]
+    )
+    present = exp.Lambda(
+        this=exp.not_(exp.column("value", table="e").is_(exp.null())),
+        expressions=[exp.to_identifier("e")],
+    )
+    properties = exp.func("map_from_entries", exp.func("list_filter", entries, present))
+    if not names:
+        properties = exp.cast(exp.func("map"), "MAP(VARCHAR, VARCHAR)")
+    view = exp.select(
+        "transaction_id", "customer_id", "event_type", "timestamp", properties.as_("properties")
+    ).from_("event_rows")
+    sandbox.execute("CREATE VIEW events AS " + view.sql(dialect=DIALECT))
+    sandbox.execute("SET enable_external_access = false")
+    sandbox.execute("SET lock_configuration = true")
+    return sandbox
 
 
 def run_sql_metric(
@@ -120,23 +164,35 @@ def run_sql_metric(
     contract_id: str,
     period_start: datetime,
 ) -> list[SqlRow]:
-    """The metric's rows for one contract period."""
+    """The metric's rows for one contract period, computed in a sandbox of their own."""
     assert metric.sql is not None
     names = sorted(referenced_properties(metric.sql) & set(columns.names))
     keys = list(metric.group_keys)
-    outer = exp.select(
-        exp.cast(exp.column("value"), "DECIMAL(38, 9)").as_("value"),
-        *[exp.column(k) for k in keys],
-    ).from_(sqlglot.parse_one(metric.sql, read=DIALECT).subquery("metric"))
+    rows = _slice(connection, names, columns, contract_id, period_start)
     try:
-        connection.execute(_view(names, columns, contract_id, period_start))
-        rows = connection.execute(outer.sql(dialect=DIALECT)).fetchall()
+        outer = exp.select(
+            exp.cast(exp.column("value"), "DECIMAL(38, 9)").as_("value"),
+            *[exp.column(k) for k in keys],
+        ).from_(sqlglot.parse_one(metric.sql, read=DIALECT).subquery("metric"))
+        sandbox = _sandbox(names, rows)
     except (duckdb.Error, sqlglot.errors.SqlglotError) as exc:
         raise SqlMetricError(metric.id, str(exc).splitlines()[0]) from exc
+    timer = threading.Timer(TIME_LIMIT_SECONDS, sandbox.interrupt)
+    timer.start()
+    try:
+        result = sandbox.execute(outer.sql(dialect=DIALECT)).fetchall()
+    except duckdb.Error as exc:
+        reason = str(exc).splitlines()[0]
+        if not timer.is_alive():
+            reason = f"took longer than {TIME_LIMIT_SECONDS:g} s for one contract period"
+        raise SqlMetricError(metric.id, reason) from exc
+    finally:
+        timer.cancel()
+        sandbox.close()
     return [
         SqlRow(
             {k: None if v is None else str(v) for k, v in zip(keys, row[1:], strict=True)},
             Decimal(0) if row[0] is None else row[0],
         )
-        for row in rows
+        for row in result
     ]

@@ -149,3 +149,54 @@ def test_sql_metrics_cannot_read_files_at_run_time(tmp_path: Path) -> None:
             store.connection.execute(f"SELECT * FROM read_csv('{secret}')")
         with pytest.raises(duckdb.Error):
             store.connection.execute("SET enable_external_access = true")
+
+
+def _run_direct(sql: str) -> list[object]:
+    """Run a SQL metric against one attributed event, bypassing `plan validate`."""
+    from datetime import UTC, datetime
+
+    from compiler.engine.metering import Columns
+    from compiler.engine.sql_metrics import run_sql_metric
+    from compiler.engine.store import EventStore
+    from compiler.plan.ir import MetricPlan
+
+    with EventStore() as store:
+        store.connection.execute(
+            "CREATE TABLE attributed AS SELECT 1 AS seq, 't1' AS transaction_id, 'acme' AS "
+            "customer_id, 'c1' AS contract_id, TIMESTAMP '2026-11-01' AS period_start, "
+            "'e' AS event_type, TIMESTAMP '2026-11-02' AS timestamp, '7' AS p_0"
+        )
+        store.lock()
+        metric = MetricPlan(id="m", name="M", kind="sql", sql=sql, group_keys=("k",))
+        return list(run_sql_metric(store.connection, metric, Columns(["gb"]), "c1",
+                                   datetime(2026, 11, 1, tzinfo=UTC)))
+
+
+def test_a_sql_metric_sees_only_its_own_period_not_the_replays_tables() -> None:
+    """Even a query that slipped past the static checks finds nothing but `events` (the
+    review's CTE-scoping trick read the replay's settings and table definitions)."""
+    (row,) = _run_direct(
+        "SELECT count(*) AS value, string_agg(name, ',' ORDER BY name) AS k FROM sqlite_master"
+    )
+    # the sandbox holds the event rows and the events view, and nothing of the replay
+    assert row.values == {"k": "event_rows,events"}  # type: ignore[attr-defined]
+    (row,) = _run_direct("SELECT sum(CAST(properties['gb'] AS INTEGER)) AS value, "
+                         "'all' AS k FROM events")
+    assert row.value == Decimal(7)  # type: ignore[attr-defined]
+
+
+def test_a_sql_metric_that_runs_too_long_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from compiler.engine import sql_metrics
+
+    monkeypatch.setattr(sql_metrics, "TIME_LIMIT_SECONDS", 0.5)
+    with pytest.raises(sql_metrics.SqlMetricError, match="took longer"):
+        _run_direct("SELECT count(*) AS value, 'x' AS k FROM range(1000000000000)")
+
+
+def test_events_a_sql_metric_measures_are_rated_not_unmetered(tmp_path: Path) -> None:
+    (result,) = compiler.preview(storage_package(tmp_path))
+    accounting = result.accounting
+    # 7 lines: one retry (duplicate), one December heartbeat (outside the period); the other
+    # 5 storage_heartbeat events are claimed by the SQL metric, whose groups are all priced
+    assert (accounting.read, accounting.duplicate, accounting.outside_period) == (7, 1, 1)
+    assert (accounting.unmetered, accounting.unpriced, accounting.rated) == (0, 0, 5)
