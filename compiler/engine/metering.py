@@ -22,7 +22,7 @@ from compiler.plan.ir import MetricPlan, ProductPlan
 Dialect = Literal["duckdb", "spark"]
 
 # At most 20 integer digits: a sum of up to 10^9 such values still fits DECIMAL(38, 9).
-NUMBER_PATTERN = r"[+-]?[0-9]{1,20}([.][0-9]{0,9})?"
+NUMBER_PATTERN = r"[+-]?[0-9]{1,20}([.][0-9]{0,9}0*)?"  # trailing zeros past 9 places are fine
 QUANTITY_TYPE = "DECIMAL(38, 9)"
 
 

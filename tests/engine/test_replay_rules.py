@@ -489,3 +489,13 @@ def test_gzipped_events_read_the_same(tmp_path: Path) -> None:
     # tokens 1.5M × 2 = 3.00, plus 2 calls × 0.01 = 0.02: 3.02, from either file
     assert only_invoice(zipped).total == only_invoice(plain).total == Decimal("3.02")
     assert zipped.accounting.read == 2
+
+
+def test_trailing_zeros_past_nine_places_are_still_a_number(tmp_path: Path) -> None:
+    result = replay(tmp_path, [request("1500000.50000000000"), request("0.0000000001",
+                                                                        txid="too-precise")])
+    (line,) = lines(result, "tokens")
+    # 1,500,000.5 tokens = 1.5000005 units × 2 = 3.000001 → 3.00; the value needing a 10th
+    # decimal place is reported, never rounded silently
+    assert (line.quantity, line.amount) == (Decimal("1.5000005"), Decimal("3.00"))
+    assert result.accounting.metric_problems["tokens"]["non_numeric"].examples == ["too-precise"]
