@@ -17,6 +17,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from compiler.model.common import property_text as scalar_text
+
 MAX_TRANSACTION_ID = 128
 
 
@@ -60,14 +62,11 @@ def _no_constant(name: str) -> Any:
 
 
 def property_text(value: Any) -> str | None:
+    """A JSON property value as the text metrics see; None for JSON null (absent)."""
     if value is None:
         return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, str):
-        return value
+    if isinstance(value, bool | Decimal | str):
+        return scalar_text(value)
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 

@@ -119,4 +119,6 @@ def property_text(value: PropertyValue) -> str:
     """The text a property value has in an event's properties map."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")  # 1e3 is "1000", as the event reader writes a JSON 1e3
     return str(value)
