@@ -52,24 +52,24 @@ def _pointer(*parts: str) -> exp.Literal:
     return _string("".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts))
 
 
-def _call(name: str, *args: exp.Expression) -> exp.Expression:
+def _call(name: str, *args: exp.Expr) -> exp.Expr:
     """A DuckDB function call that sqlglot passes through untranslated."""
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def _text(line: exp.Expression, *parts: str) -> exp.Expression:
+def _text(line: exp.Expr, *parts: str) -> exp.Expr:
     return _call("json_extract_string", line, _pointer(*parts))
 
 
-def _kind(line: exp.Expression, *parts: str) -> exp.Expression:
+def _kind(line: exp.Expr, *parts: str) -> exp.Expr:
     return _call("json_type", line, _pointer(*parts))
 
 
-def _json_value(line: exp.Expression, *parts: str) -> exp.Expression:
+def _json_value(line: exp.Expr, *parts: str) -> exp.Expr:
     return _call("json_extract", line, _pointer(*parts))
 
 
-def _raw_number(line: exp.Expression, name: str) -> exp.Expression:
+def _raw_number(line: exp.Expr, name: str) -> exp.Expr:
     """The text of the number right after `"name":` in the line itself."""
     key = _string(json.dumps(name, ensure_ascii=False) + ":")
     after = exp.func("ltrim", exp.func("split_part", line, key, exp.Literal.number(2)))
@@ -80,12 +80,12 @@ def _raw_number(line: exp.Expression, name: str) -> exp.Expression:
 ROOT_PATHS = [(), *[(f,) for f in FIELDS], ("properties",)]
 
 
-def _item(column: str, index: int) -> exp.Expression:
+def _item(column: str, index: int) -> exp.Expr:
     """`column[index]` of the per-line lists (1-based, as DuckDB lists are)."""
     return _call("list_extract", exp.column(column), exp.Literal.number(index + 1))
 
 
-def _paths(paths: Sequence[tuple[str, ...]]) -> exp.Expression:
+def _paths(paths: Sequence[tuple[str, ...]]) -> exp.Expr:
     return exp.Array(expressions=[_pointer(*p) for p in paths])
 
 
@@ -111,10 +111,10 @@ def fast_query(names: Sequence[str]) -> str:
     )
     at = {p: i for i, p in enumerate(paths)}
 
-    def kind(path: tuple[str, ...]) -> exp.Expression:
+    def kind(path: tuple[str, ...]) -> exp.Expr:
         return _item("kinds", at[path])
 
-    def text(path: tuple[str, ...]) -> exp.Expression:
+    def text(path: tuple[str, ...]) -> exp.Expr:
         return _item("texts", at[path])
 
     values, doubts = [], []
@@ -123,7 +123,7 @@ def fast_query(names: Sequence[str]) -> str:
         raw = _raw_number(line, name)
         is_double = kind(path).eq(_string("DOUBLE"))
         values.append(exp.Case(ifs=[exp.If(this=is_double, true=raw)], default=text(path)))
-        disagrees = exp.NEQ(
+        disagrees: exp.Expr = exp.NEQ(
             this=exp.TryCast(this=raw, to=exp.DataType.build("DOUBLE")),
             expression=exp.TryCast(this=text(path), to=exp.DataType.build("DOUBLE")),
         )
@@ -183,7 +183,7 @@ def fast_query(names: Sequence[str]) -> str:
     return query.sql(dialect=DIALECT)
 
 
-def content_key(line: exp.Expression) -> exp.Expression:
+def content_key(line: exp.Expr) -> exp.Expr:
     """What two events with one transaction ID must share to be the same event: the line's
     text. A retry that repeats the line is a plain duplicate; any other difference, even in
     key order, is reported as a conflict (over-reporting is safer than missing one)."""

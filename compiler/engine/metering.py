@@ -37,7 +37,7 @@ class Columns:
         self.names = names
         self.index = {name: i for i, name in enumerate(names)}
 
-    def __call__(self, name: str, table: str | None = None) -> exp.Expression:
+    def __call__(self, name: str, table: str | None = None) -> exp.Expr:
         """The property's text, NULL when absent."""
         return exp.column(f"p_{self.index[name]}", table=table)
 
@@ -58,7 +58,7 @@ def needed_properties(plan_metrics: list[MetricPlan], products: list[ProductPlan
     return sorted(names)
 
 
-def is_number(value: exp.Expression, dialect: Dialect) -> exp.Expression:
+def is_number(value: exp.Expr, dialect: Dialect) -> exp.Expr:
     """Whether the whole text is a number (NUMBER_PATTERN)."""
     if dialect == "spark":
         # RLIKE finds a match anywhere, and Java's `$` also matches before a final line
@@ -67,14 +67,14 @@ def is_number(value: exp.Expression, dialect: Dialect) -> exp.Expression:
     return exp.func("regexp_full_match", value, string(NUMBER_PATTERN))
 
 
-def number(value: exp.Expression, dialect: Dialect) -> exp.Expression:
+def number(value: exp.Expr, dialect: Dialect) -> exp.Expr:
     """The value as an exact decimal, NULL when it is not a number."""
     return exp.Case(
         ifs=[exp.If(this=is_number(value, dialect), true=exp.cast(value, QUANTITY_TYPE))]
     )
 
 
-def first_examples(examples: int, dialect: Dialect) -> exp.Expression:
+def first_examples(examples: int, dialect: Dialect) -> exp.Expr:
     """The group's first `examples` transaction IDs in input order, as a list: a top-k
     aggregate, which keeps `examples` values per group rather than every event's."""
     # DuckDB's arg_min(arg, val, n) is Spark's min_by(arg, val, k) (Spark 4.2 and later);
@@ -86,9 +86,9 @@ def first_examples(examples: int, dialect: Dialect) -> exp.Expression:
     )
 
 
-def match(metric: MetricPlan, prop: Columns, table: str | None = None) -> exp.Expression:
+def match(metric: MetricPlan, prop: Columns, table: str | None = None) -> exp.Expr:
     """The condition an event meets to be measured by a (non-SQL) metric."""
-    conditions: list[exp.Expression] = [
+    conditions: list[exp.Expr] = [
         exp.column("event_type", table=table).isin(*[string(t) for t in metric.event_types])
     ]
     for f in metric.filters:
@@ -107,7 +107,7 @@ def match(metric: MetricPlan, prop: Columns, table: str | None = None) -> exp.Ex
 
 def aggregate(
     metric: MetricPlan, prop: Columns, dialect: Dialect, table: str | None = None
-) -> exp.Expression:
+) -> exp.Expr:
     if metric.aggregate == "count":
         return exp.Count(this=exp.Star())
     assert metric.property is not None
@@ -149,12 +149,12 @@ def usage_query(
     ]
     pricing = [prop(k, "e") for k in product.pricing_group_keys]
     presentation = [prop(k, "e") for k in product.presentation_group_keys]
-    selected: list[exp.Expression] = [c.copy() for c in base]
+    selected: list[exp.Expr] = [c.copy() for c in base]
     selected += [p.copy().as_(pricing_alias(i)) for i, p in enumerate(pricing)]
     selected += [p.copy().as_(presentation_alias(i)) for i, p in enumerate(presentation)]
     selected.append(aggregate(metric, prop, dialect, "e").as_("value"))
     selected.append(exp.Count(this=exp.Star()).as_("events"))
-    detail = exp.Literal.number(0)
+    detail: exp.Expr = exp.Literal.number(0)
     if presentation:
         # grouping() names a grouped expression, not its alias: Spark resolves no aliases there
         detail = exp.Sub(
@@ -217,7 +217,7 @@ def problems_query(
     return query
 
 
-def claims(metric: MetricPlan, prop: Columns, table: str | None = None) -> exp.Expression:
+def claims(metric: MetricPlan, prop: Columns, table: str | None = None) -> exp.Expr:
     """The events a metric counts for the accounting. A SQL metric cannot say which events it
     used: it claims those of the event types its query names (`event_type = 'x'`, `IN`), or
     every event when it names none."""
@@ -243,7 +243,7 @@ def classification_query(
     `rated`: some usage product measured it in a priced group (table `priced`); `unpriced`:
     some metric measured it but no priced product took it; `unmetered`: no metric did.
     """
-    matched: exp.Expression = exp.false()
+    matched: exp.Expr = exp.false()
     if metrics:
         matched = exp.or_(*[exp.paren(claims(m, prop, "e")) for m in metrics])
     rated_parts = []
@@ -265,7 +265,7 @@ def classification_query(
             .join(exp.to_table("priced").as_("p"), on=on)
             .where(claims(metric, prop, "e"))
         )
-    rated: exp.Expression = exp.select(exp.Null().as_("seq")).where(exp.false())
+    rated: exp.Expr = exp.select(exp.Null().as_("seq")).where(exp.false())
     if rated_parts:
         rated = rated_parts[0]
         for part in rated_parts[1:]:

@@ -173,7 +173,12 @@ def run_sql_metric(
         outer = exp.select(
             exp.cast(exp.column("value"), "DECIMAL(38, 9)").as_("value"),
             *[exp.column(k) for k in keys],
-        ).from_(sqlglot.parse_one(metric.sql, read=DIALECT).subquery("metric"))
+        ).from_(
+            exp.Subquery(
+                this=sqlglot.parse_one(metric.sql, read=DIALECT),
+                alias=exp.TableAlias(this=exp.to_identifier("metric")),
+            )
+        )
         sandbox = _sandbox(names, rows)
     except (duckdb.Error, sqlglot.errors.SqlglotError) as exc:
         raise SqlMetricError(metric.id, str(exc).splitlines()[0]) from exc
