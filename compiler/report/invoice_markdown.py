@@ -21,7 +21,7 @@ def to_markdown(result: ReplayResult) -> str:
         )
         out += ["", "| Line | Quantity | Unit price | Amount |", "|---|---:|---:|---:|"]
         for line in invoice.line_items:
-            for row in line_rows(line):
+            for row in line_rows(line, invoice.period):
                 out.append("| " + " | ".join(_cell(c) for c in row) + " |")
         out.append(f"| **Subtotal** | | | {invoice.subtotal} |")
         if invoice.applied:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from decimal import Decimal
 
 from rich.console import Console
@@ -16,6 +17,7 @@ from compiler.engine.invoice import (
     FixedLine,
     Invoice,
     LineItem,
+    PeriodOut,
     ReplayResult,
     SubscriptionLine,
     UsageLine,
@@ -23,11 +25,18 @@ from compiler.engine.invoice import (
 from compiler.report.labels import BUCKET_LABELS, day, describe_values, money
 
 
-def line_rows(line: LineItem) -> list[tuple[str, str, str, str]]:
+def _dates(start: datetime, end: datetime, period: PeriodOut | None) -> str:
+    """A line's own dates, or nothing when they are the invoice's period (the header's)."""
+    if period is not None and (start, end) == (period.starting_at, period.ending_before):
+        return ""
+    return f"  {day(start)}–{day(end)}"
+
+
+def line_rows(line: LineItem, period: PeriodOut | None = None) -> list[tuple[str, str, str, str]]:
     """(description, quantity, unit price, amount) rows for one line and its details."""
     if isinstance(line, UsageLine):
         label = line.name + describe_values(line.pricing_group_values)
-        label += f"  {day(line.starting_at)}–{day(line.ending_before)}"
+        label += _dates(line.starting_at, line.ending_before, period)
         if line.override:
             label += f"  [{line.override}]"
         rows = [
@@ -62,7 +71,7 @@ def line_rows(line: LineItem) -> list[tuple[str, str, str, str]]:
         prorated = f" × {line.proration:.4f}" if line.proration != 1 else ""
         return [
             (
-                f"{line.name}  {day(line.starting_at)}–{day(line.ending_before)}{prorated}",
+                f"{line.name}{_dates(line.starting_at, line.ending_before, period)}{prorated}",
                 str(line.quantity),
                 "" if line.unit_price is None else str(line.unit_price),
                 money(line.amount, line.unit),
@@ -102,7 +111,7 @@ def invoice_table(invoice: Invoice) -> Table:
     table.add_column("Unit price", justify="right")
     table.add_column("Amount", justify="right", footer=Text(str(invoice.total), style="bold"))
     for line in invoice.line_items:
-        for row in line_rows(line):
+        for row in line_rows(line, invoice.period):
             table.add_row(*row)
     table.add_section()
     table.add_row("Subtotal", "", "", str(invoice.subtotal))
