@@ -154,7 +154,7 @@ def read_events(
                     continue
                 event = parse_event(text, seq, shown, number)
                 if keep_text and isinstance(event, Event):
-                    event = replace(event, text=text.rstrip("\r\n"))
+                    event = replace(event, text=text.strip(" \t\r\n"))
                 yield event
         except FileNotFoundError:
             yield Rejection(shown, 0, "events file does not exist")
