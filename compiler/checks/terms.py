@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from compiler.diagnostics import Span
 from compiler.loader import LoadedPackage, LoadedScenario
-from compiler.model import Package
 from compiler.model.contracts import Contract, ContractTemplate, ContractTerms
 from compiler.model.products import ProductSelector
 from compiler.source.package_source import SourceMap
@@ -113,11 +112,6 @@ def _selector_references(
         return
     for j, product in enumerate(selector.products):
         yield ProductReference(product, (*path, "products", j), "applies_to")
-
-
-def tagged_products(package: Package, tag: str) -> list[str]:
-    """The IDs of the products that carry `tag`, in definition order."""
-    return [pid for pid, product in package.products.items() if tag in product.tags]
 
 
 def tag_references(terms: ContractTerms) -> Iterator[tuple[str, YamlPath]]:

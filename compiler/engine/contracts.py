@@ -33,12 +33,6 @@ class ContractInstance:
     terms: TermsPlan
     periods: tuple[Period, ...]
 
-    def covers(self, instant: datetime) -> bool:
-        return self.start <= instant and (self.end is None or instant < self.end)
-
-    def period_of(self, instant: datetime) -> Period | None:
-        return next((p for p in self.periods if p.contains(instant)), None)
-
     def window(self, window: WindowPlan) -> tuple[datetime, datetime]:
         """A relative or absolute window as instants; open ends are the contract's bounds."""
         if window.starting_at is not None or window.ending_before is not None:

@@ -34,15 +34,6 @@ class Event:
     line: int
     text: str | None = None  # the line itself, when the reader was asked to keep it
 
-    def content(self) -> tuple[str, str, datetime, tuple[tuple[str, str], ...]]:
-        """What two events with one transaction ID must share to be the same event."""
-        return (
-            self.customer_id,
-            self.event_type,
-            self.timestamp,
-            tuple(sorted(self.properties.items())),
-        )
-
 
 @dataclass(frozen=True)
 class Rejection:

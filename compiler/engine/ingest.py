@@ -30,7 +30,6 @@ from compiler.engine.store import execute_long
 class Ingested:
     read: int
     rejected: list[Rejected]
-    python_files: list[str]
 
 
 FILE_STRIDE = 1 << 40  # seq = file index × stride + position in the file
@@ -55,18 +54,6 @@ def _pointer(*parts: str) -> exp.Literal:
 def _call(name: str, *args: exp.Expr) -> exp.Expr:
     """A DuckDB function call that sqlglot passes through untranslated."""
     return exp.Anonymous(this=name, expressions=list(args))
-
-
-def _text(line: exp.Expr, *parts: str) -> exp.Expr:
-    return _call("json_extract_string", line, _pointer(*parts))
-
-
-def _kind(line: exp.Expr, *parts: str) -> exp.Expr:
-    return _call("json_type", line, _pointer(*parts))
-
-
-def _json_value(line: exp.Expr, *parts: str) -> exp.Expr:
-    return _call("json_extract", line, _pointer(*parts))
 
 
 def _raw_number(line: exp.Expr, name: str) -> exp.Expr:
@@ -252,9 +239,7 @@ def ingest(
     ).fetchone()
     order = {shown: i for i, (_, shown) in enumerate(files)}
     rejected.sort(key=lambda r: (order.get(r.file, len(files)), r.line))
-    return Ingested(
-        read + (fast_read[0] if fast_read else 0), rejected, [files[i][1] for i in sorted(slow)]
-    )
+    return Ingested(read + (fast_read[0] if fast_read else 0), rejected)
 
 
 def _read_fast(

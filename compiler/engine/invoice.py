@@ -178,19 +178,6 @@ class Accounting(Output):
     metric_problems: dict[str, dict[str, Problem]] = Field(default_factory=dict)
     unpriced_usage: list[UnpricedUsage] = Field(default_factory=list)
 
-    @property
-    def buckets_total(self) -> int:
-        return (
-            self.invalid
-            + self.duplicate
-            + self.unknown_customer
-            + self.outside_contract
-            + self.outside_period
-            + self.unmetered
-            + self.unpriced
-            + self.rated
-        )
-
 
 class ReplayResult(Output):
     scenario: str

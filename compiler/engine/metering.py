@@ -146,6 +146,7 @@ def usage_query(
         exp.column("contract_id", table="s"),
         exp.column("period_start", table="s"),
         exp.column("segment_start", table="s"),
+        exp.column("segment_end", table="s"),
     ]
     pricing = [prop(k, "e") for k in product.pricing_group_keys]
     presentation = [prop(k, "e") for k in product.presentation_group_keys]

@@ -111,7 +111,7 @@ def replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
         )
         executor.share("segments")
         measured = {
-            product.id: _aggregates(store, executor, product, metric, columns)
+            product.id: _aggregates(executor, product, metric, columns)
             for product, metric in simple
         }
         for product, metric in usage_products:
@@ -180,7 +180,6 @@ class _UsageRated:
 
 
 def _aggregates(
-    store: EventStore,
     executor: Executor,
     product: ProductPlan,
     metric: MetricPlan,
@@ -201,7 +200,7 @@ def _aggregates(
             details.append((key, shown, plain(row["value"])))
             continue
         found[key] = Aggregate(
-            segment=(key[2], key[2]),
+            segment=(key[2], aware(row["segment_end"])),
             values=values,
             value=plain(row["value"]),
             events=int(row["events"]),
@@ -209,21 +208,11 @@ def _aggregates(
     for key, shown, value in details:
         found[key].presentation[shown] = value
     result: dict[AggregateKey, list[Aggregate]] = defaultdict(list)
-    ends = _segment_ends(store, product.id)
-    for (contract_id, period_start, segment_start, _), aggregate in sorted(
+    for (contract_id, period_start, _, _), aggregate in sorted(
         found.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])
     ):
-        aggregate.segment = (segment_start, ends[(contract_id, segment_start)])
         result[(contract_id, period_start)].append(aggregate)
     return result
-
-
-def _segment_ends(store: EventStore, product_id: str) -> dict[tuple[str, datetime], datetime]:
-    rows = store.connection.execute(
-        "SELECT contract_id, segment_start, segment_end FROM segments WHERE product_id = ?",
-        [product_id],
-    ).fetchall()
-    return {(c, aware(s)): aware(e) for c, s, e in rows}
 
 
 def _sql_aggregates(

@@ -14,8 +14,6 @@ from compiler.diagnostics import Diagnostic, Span, display_path, error
 from compiler.model import SECTIONS
 from compiler.source.yaml_reader import DEFAULT_LIMITS, Limits, NodeSpans, YamlPath, read_yaml
 
-SCENARIO_SECTIONS = ("scenario", "customers", "events")
-
 
 class SourceMap:
     """Positions of YAML nodes by their data path, e.g. ("products", "input_tokens", "metric")."""
