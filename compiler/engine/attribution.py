@@ -2,7 +2,7 @@
 
 Order (SPEC 5.3): duplicate (first in input order wins), unknown_customer (neither a customer ID
 nor an ingest alias), outside_contract (no contract of the customer covers its timestamp),
-outside_period (in a contract, in no invoiced period). What passes lands in table `attributed`:
+outside_period (in a contract, in no invoiced period). What passes is the view `attributed`:
 `seq, transaction_id, customer_id, contract_id, period_start, event_type, timestamp, p_*`.
 """
 
@@ -75,7 +75,7 @@ def attribute(
     contracts: Sequence[ContractInstance],
     files: Sequence[tuple[Path, str]],
 ) -> Attribution:
-    """Classify the view `parsed` and create table `attributed` from what is attributed."""
+    """Classify the view `parsed` and create the view `attributed` of what is attributed."""
     _load_parties(connection, aliases, contracts)
     connection.execute(
         "CREATE TEMP TABLE firsts AS "
@@ -110,14 +110,15 @@ def attribute(
     for bucket, count, examples in rows:
         result.counts[bucket] = int(count)
         result.examples[bucket] = list(examples)
+    # a view, not a copy: the queries that follow scan the attributed rows a few times, which
+    # costs less than writing them out again (nothing reads them in `seq` order but by sorting)
     columns = "".join(f", {prop_column(i)}" for i in range(len(names)))
     connection.execute(f"""
-        CREATE TEMP TABLE attributed AS
+        CREATE TEMP VIEW attributed AS
         SELECT seq, transaction_id, customer_id, contract_id, period_start, event_type,
                timestamp{columns}
-        FROM classified WHERE bucket IS NULL ORDER BY seq
+        FROM classified WHERE bucket IS NULL
     """)
-    connection.execute("DROP TABLE classified")
     result.conflicts = _conflicts(connection, files)
     return result
 

@@ -232,6 +232,61 @@ def claims(metric: MetricPlan, prop: Columns, table: str | None = None) -> exp.E
     return exp.column("event_type", table=table).isin(*[string(t) for t in sorted(types)])
 
 
+def accounting_keys(
+    metrics: list[MetricPlan], products: list[tuple[ProductPlan, MetricPlan]]
+) -> list[str]:
+    """The properties an event's accounting bucket can depend on: those the metrics' filters
+    read, and the pricing keys of the products of simple metrics."""
+    names: set[str] = set()
+    for metric in metrics:
+        if metric.kind == "simple":
+            names.update(f.property for f in metric.filters)
+    for product, metric in products:
+        if metric.kind == "simple":
+            names.update(product.pricing_group_keys)
+    return sorted(names)
+
+
+def accounting_groups_query(keys: list[str], prop: Columns, examples: int) -> exp.Select:
+    """Attributed events grouped by everything their accounting bucket depends on: contract,
+    slice of the period (table `slices`: the period cut at every segment boundary of every
+    product, so that a slice lies inside one segment of each), event type and the properties of
+    `accounting_keys`. Events of one group land in one bucket, so the classification runs once
+    per group instead of once per event. Each group keeps its first `examples` transaction IDs
+    and their `seq`s, in input order. Run by the store (DuckDB), like attribution."""
+    grouped = [
+        exp.column("contract_id", table="e"),
+        exp.column("slice_start", table="s"),
+        exp.column("event_type", table="e"),
+        *[prop(k, "e") for k in keys],
+    ]
+    selected: list[exp.Expr] = [
+        grouped[0].copy(),
+        grouped[1].copy().as_("timestamp"),  # any instant of the slice stands for all of it
+        grouped[2].copy(),
+        *[g.copy() for g in grouped[3:]],
+        exp.Count(this=exp.Star()).as_("events"),
+        exp.func("min", exp.column("seq", table="e")).as_("first_seq"),
+        first_examples(examples, "duckdb").as_("examples"),
+        exp.Anonymous(
+            this="arg_min",
+            expressions=[exp.column("seq"), exp.column("seq"), exp.Literal.number(examples)],
+        ).as_("example_seqs"),
+    ]
+    on = exp.and_(
+        exp.column("contract_id", table="s").eq(exp.column("contract_id", table="e")),
+        exp.column("period_start", table="s").eq(exp.column("period_start", table="e")),
+        exp.column("timestamp", table="e") >= exp.column("slice_start", table="s"),
+        exp.column("timestamp", table="e") < exp.column("slice_end", table="s"),
+    )
+    return (
+        exp.select(*selected)
+        .from_(exp.to_table("attributed").as_("e"))
+        .join(exp.to_table("slices").as_("s"), on=on)
+        .group_by(*grouped)
+    )
+
+
 def classification_query(
     metrics: list[MetricPlan],
     products: list[tuple[ProductPlan, MetricPlan]],
@@ -239,14 +294,18 @@ def classification_query(
     examples: int,
     dialect: Dialect,
 ) -> exp.Select:
-    """One accounting bucket per replayed event: rated, unpriced or unmetered.
+    """One accounting bucket per replayed event: rated, unpriced or unmetered, counted over the
+    table `accounting_groups` (accounting_groups_query; a group's events share one bucket).
 
     `rated`: some usage product measured it in a priced group (table `priced`); `unpriced`:
-    some metric measured it but no priced product took it; `unmetered`: no metric did.
+    some metric measured it but no priced product took it; `unmetered`: no metric did. Per
+    bucket: the events, and the first-seq-ordered example lists (with their `seq`s) of the
+    `examples` groups that start first, which hold the bucket's first `examples` events.
     """
     matched: exp.Expr = exp.false()
     if metrics:
         matched = exp.or_(*[exp.paren(claims(m, prop, "e")) for m in metrics])
+    group = exp.column("first_seq", table="e")  # a group's first event names it
     rated_parts = []
     for product, metric in products:
         on = exp.and_(
@@ -261,30 +320,41 @@ def classification_query(
                 on, exp.NullSafeEQ(this=key, expression=exp.column("group_values", table="p"))
             )
         rated_parts.append(
-            exp.select(exp.column("seq", table="e"))
-            .from_(exp.to_table("attributed").as_("e"))
+            exp.select(group.copy())
+            .from_(exp.to_table("accounting_groups").as_("e"))
             .join(exp.to_table("priced").as_("p"), on=on)
             .where(claims(metric, prop, "e"))
         )
-    rated: exp.Expr = exp.select(exp.Null().as_("seq")).where(exp.false())
+    rated: exp.Expr = exp.select(exp.Null().as_("first_seq")).where(exp.false())
     if rated_parts:
         rated = rated_parts[0]
         for part in rated_parts[1:]:
             rated = exp.union(rated, part, distinct=True)
     bucket = exp.Case(
         ifs=[
-            exp.If(this=exp.column("seq", table="e").isin(query=rated), true=string("rated")),
+            exp.If(this=group.copy().isin(query=rated), true=string("rated")),
             exp.If(this=matched, true=string("unpriced")),
         ],
         default=string("unmetered"),
     )
     inner = exp.select(
-        exp.column("seq", table="e"), exp.column("transaction_id", table="e"), bucket.as_("bucket")
-    ).from_(exp.to_table("attributed").as_("e"))
-    sample = first_examples(examples, dialect)
+        bucket.as_("bucket"),
+        *[exp.column(c, table="e") for c in ("events", "first_seq", "examples", "example_seqs")],
+    ).from_(exp.to_table("accounting_groups").as_("e"))
+    first = "min_by" if dialect == "spark" else "arg_min"
+
+    def firsts(column: str) -> exp.Expr:
+        return exp.Anonymous(
+            this=first,
+            expressions=[exp.column(column), exp.column("first_seq"), exp.Literal.number(examples)],
+        )
+
     query = (
         exp.select(
-            exp.column("bucket"), exp.Count(this=exp.Star()).as_("events"), sample.as_("examples")
+            exp.column("bucket"),
+            exp.Sum(this=exp.column("events")).as_("events"),
+            firsts("examples").as_("examples"),
+            firsts("example_seqs").as_("example_seqs"),
         )
         .from_(inner.subquery("classified"))
         .group_by(exp.column("bucket"))

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 
 from compiler.engine.attribution import EXAMPLES, Attribution, attribute
@@ -29,6 +30,8 @@ from compiler.engine.invoice import (
 from compiler.engine.invoices import contract_invoices
 from compiler.engine.metering import (
     Columns,
+    accounting_groups_query,
+    accounting_keys,
     classification_query,
     needed_properties,
     presentation_alias,
@@ -94,22 +97,28 @@ def replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
         executor.share("attributed")  # before the lock: the bulk may still go over as a file
         store.lock()
         overrides = {c.contract_id: placed_overrides(c) for c in contracts}
-        store.create_segments(
-            [
-                (product.id, c.contract_id, period.start, start, end)
-                for c in contracts
-                for period in c.periods
-                for product, metric in simple
-                for start, end in segments(
-                    period,
-                    metric,
-                    c.rate_card.rates.get(product.id, ()),
-                    overrides[c.contract_id],
-                    product.id,
-                )
-            ]
-        )
+        segment_rows = [
+            (product.id, c.contract_id, period.start, start, end)
+            for c in contracts
+            for period in c.periods
+            for product, metric in simple
+            for start, end in segments(
+                period,
+                metric,
+                c.rate_card.rates.get(product.id, ()),
+                overrides[c.contract_id],
+                product.id,
+            )
+        ]
+        store.create_segments(segment_rows)
         executor.share("segments")
+        store.create_slices(_slices(contracts, segment_rows))
+        accounting_columns = accounting_keys(list(plan.metrics.values()), usage_products)
+        store.create_table(
+            "accounting_groups",
+            accounting_groups_query(accounting_columns, columns, EXAMPLES).sql(dialect="duckdb"),
+        )
+        executor.share("accounting_groups")
         measured = {
             product.id: _aggregates(executor, product, metric, columns)
             for product, metric in simple
@@ -251,6 +260,26 @@ def _sql_aggregates(
     return result
 
 
+def _slices(
+    contracts: Sequence[ContractInstance],
+    segment_rows: Sequence[tuple[str, str, datetime, datetime, datetime]],
+) -> list[tuple[str, datetime, datetime, datetime]]:
+    """(contract, period start, slice start, slice end): each period cut at every segment
+    boundary of every product, so that a slice lies inside one segment of each product."""
+    cuts: dict[tuple[str, datetime], set[datetime]] = {
+        (c.contract_id, period.start): {period.start, period.end}
+        for c in contracts
+        for period in c.periods
+    }
+    for _, contract_id, period_start, start, end in segment_rows:
+        cuts[(contract_id, period_start)].update((start, end))
+    return [
+        (contract_id, period_start, start, end)
+        for (contract_id, period_start), instants in cuts.items()
+        for start, end in pairwise(sorted(instants))
+    ]
+
+
 def _accounting(
     executor: Executor,
     plan: RatingPlan,
@@ -272,7 +301,12 @@ def _accounting(
     for row in executor.rows(classified):
         buckets[row["bucket"]] = int(row["events"])
         if row["bucket"] != "rated":  # examples are for tracing problems
-            examples[row["bucket"]] = list(row["examples"])
+            firsts = sorted(
+                (seq, transaction_id)
+                for seqs, ids in zip(row["example_seqs"], row["examples"], strict=True)
+                for seq, transaction_id in zip(seqs, ids, strict=True)
+            )
+            examples[row["bucket"]] = [transaction_id for _, transaction_id in firsts[:EXAMPLES]]
     problems: dict[str, dict[str, Problem]] = {}
     for metric in plan.metrics.values():
         query = problems_query(metric, columns, EXAMPLES, executor.dialect)

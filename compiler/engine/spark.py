@@ -37,6 +37,7 @@ SPARK_TYPES = {
     "BOOLEAN": "BOOLEAN",
     "TIMESTAMP": "TIMESTAMP",
     "VARCHAR[]": "ARRAY<STRING>",
+    "BIGINT[]": "ARRAY<BIGINT>",
 }
 DECIMAL = re.compile(r"DECIMAL\(\d+,\s*\d+\)")
 

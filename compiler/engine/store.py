@@ -127,6 +127,23 @@ class EventStore:
             [(p, c, naive_utc(ps), naive_utc(s), naive_utc(e)) for p, c, ps, s, e in rows],
         )
 
+    def create_slices(self, rows: Sequence[tuple[str, datetime, datetime, datetime]]) -> None:
+        """(contract, period start, slice start, slice end) rows."""
+        self.connection.execute(
+            "CREATE OR REPLACE TEMP TABLE slices (contract_id VARCHAR, period_start TIMESTAMP, "
+            "slice_start TIMESTAMP, slice_end TIMESTAMP)"
+        )
+        insert_rows(
+            self.connection,
+            "slices",
+            ("VARCHAR", "TIMESTAMP", "TIMESTAMP", "TIMESTAMP"),
+            [(c, naive_utc(ps), naive_utc(s), naive_utc(e)) for c, ps, s, e in rows],
+        )
+
+    def create_table(self, name: str, query: str) -> None:
+        """A temporary table of a query's rows (`name` and `query` are our own)."""
+        self.connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
+
     def create_priced(
         self, rows: Sequence[tuple[str, str, datetime, datetime, tuple[str | None, ...]]]
     ) -> None:

@@ -348,6 +348,28 @@ def test_unpriced_group_values_are_reported_not_charged(tmp_path: Path) -> None:
     assert result.accounting.examples["unpriced"] == ["zz"]
 
 
+def test_bucket_examples_are_the_first_events_read_across_groups(tmp_path: Path) -> None:
+    """Accounting classifies groups of alike events (same contract, slice, event type and
+    pricing values); a bucket's examples must still be its first three events in input order,
+    even when they come from different groups, interleaved."""
+    result = replay(
+        tmp_path,
+        [
+            request(1, model="y", txid="y1"),
+            event("click"),
+            request(1, model="z", txid="z1", at="2026-11-02T00:00:00Z"),
+            request(1_000_000, txid="a1"),  # rated: model a has a rate
+            request(1, model="y", txid="y2"),
+            event("click"),
+            request(1, model="z", txid="z2"),
+        ],
+    )
+    # unpriced: y1, z1, y2, z2 in input order (groups y and z interleave); first three kept
+    assert result.accounting.examples["unpriced"] == ["y1", "z1", "y2"]
+    assert (result.accounting.unpriced, result.accounting.rated) == (4, 1)
+    assert result.accounting.unmetered == 2
+
+
 def test_presentation_sub_lines_split_the_amount_by_largest_remainder(tmp_path: Path) -> None:
     rates = """
       tokens:
