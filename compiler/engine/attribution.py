@@ -78,8 +78,8 @@ def attribute(
     """Classify the view `parsed` and create the view `attributed` of what is attributed."""
     _load_parties(connection, aliases, contracts)
     connection.execute(
-        "CREATE TEMP TABLE firsts AS "
-        "SELECT transaction_id, min(seq) AS seq FROM parsed GROUP BY transaction_id"
+        "CREATE TEMP TABLE firsts AS SELECT transaction_id, min(seq) AS seq, count(*) AS copies "
+        "FROM parsed GROUP BY transaction_id"
     )
     props = "".join(f", p.{prop_column(i)}" for i in range(len(names)))
     execute_long(
@@ -126,10 +126,14 @@ def attribute(
 def _conflicts(
     connection: duckdb.DuckDBPyConnection, files: Sequence[tuple[Path, str]]
 ) -> list[Conflict]:
+    # only transaction IDs read more than once can conflict: the join keeps just those
     rows = connection.execute(f"""
-        SELECT d.transaction_id, f.seq, d.seq
-        FROM parsed d JOIN firsts f USING (transaction_id) JOIN parsed k ON k.seq = f.seq
-        WHERE d.seq <> f.seq AND d.content <> k.content
+        WITH repeated AS (
+            SELECT p.transaction_id, p.seq, p.content, f.seq AS first_seq
+            FROM parsed p JOIN firsts f USING (transaction_id) WHERE f.copies > 1)
+        SELECT d.transaction_id, d.first_seq, d.seq
+        FROM repeated d JOIN repeated k ON k.seq = d.first_seq
+        WHERE d.seq <> d.first_seq AND d.content <> k.content
         ORDER BY d.seq LIMIT {MAX_CONFLICTS}
     """).fetchall()
     if not rows:

@@ -63,8 +63,10 @@ def _raw_number(line: exp.Expr, name: str) -> exp.Expr:
     return exp.func("regexp_extract", after, _string(r"^-?[0-9]+(\.[0-9]+)?"))
 
 
-# Paths read from every line, in one parse for their JSON types and one for their texts.
+# Paths whose JSON types are read from every line (one parse), and those whose texts are (a
+# second): the line itself and `properties` are only type-checked, never copied out.
 ROOT_PATHS = [(), *[(f,) for f in FIELDS], ("properties",)]
+TEXT_ROOT_PATHS = [(f,) for f in FIELDS]
 
 
 def _item(column: str, index: int) -> exp.Expr:
@@ -78,13 +80,15 @@ def _paths(paths: Sequence[tuple[str, ...]]) -> exp.Expr:
 
 def fast_query(names: Sequence[str]) -> str:
     """Every non-blank line of the files given as the list parameter, fields extracted."""
-    paths = [*ROOT_PATHS, *[("properties", n) for n in names]]
+    properties = [("properties", n) for n in names]
+    paths = [*ROOT_PATHS, *properties]
+    text_paths = [*TEXT_ROOT_PATHS, *properties]
     line = exp.column("json")
     parsed = exp.select(
         exp.column("filename"),
         line,
         _call("json_type", line, _paths(paths)).as_("kinds"),
-        _call("json_extract_string", line, _paths(paths)).as_("texts"),
+        _call("json_extract_string", line, _paths(text_paths)).as_("texts"),
     ).from_(
         exp.Table(
             this=exp.func(
@@ -97,12 +101,13 @@ def fast_query(names: Sequence[str]) -> str:
         )
     )
     at = {p: i for i, p in enumerate(paths)}
+    text_at = {p: i for i, p in enumerate(text_paths)}
 
     def kind(path: tuple[str, ...]) -> exp.Expr:
         return _item("kinds", at[path])
 
     def text(path: tuple[str, ...]) -> exp.Expr:
-        return _item("texts", at[path])
+        return _item("texts", text_at[path])
 
     values, doubts = [], []
     for name in names:
@@ -178,7 +183,7 @@ def content_key(line: exp.Expr) -> exp.Expr:
     strips). A retry that repeats the line is a plain duplicate; any other difference, even in
     key order, is reported as a conflict (over-reporting is safer than missing one). Only lines
     with one transaction ID are compared, so a 64-bit hash is plenty."""
-    return exp.cast(exp.func("hash", line), "VARCHAR")
+    return exp.func("hash", line)
 
 
 def _columns(names: Sequence[str]) -> str:
@@ -194,7 +199,7 @@ def ingest(
     props = "".join(f", {prop_column(i)} VARCHAR" for i in range(len(names)))
     connection.execute(
         "CREATE TEMP TABLE slow_lines (seq BIGINT, transaction_id VARCHAR, customer_id VARCHAR, "
-        f"event_type VARCHAR, timestamp TIMESTAMP{props}, content VARCHAR)"
+        f"event_type VARCHAR, timestamp TIMESTAMP{props}, content UBIGINT)"
     )
     connection.execute("CREATE TEMP TABLE file_index (filename VARCHAR, file_index BIGINT)")
     parquet = [
@@ -251,7 +256,7 @@ def _read_fast(
     props = "".join(f", {prop_column(i)} VARCHAR" for i in range(len(names)))
     connection.execute(
         "CREATE TEMP TABLE fast_lines (filename VARCHAR, plain BOOLEAN, transaction_id VARCHAR, "
-        f"customer_id VARCHAR, event_type VARCHAR, timestamp TIMESTAMP{props}, content VARCHAR)"
+        f"customer_id VARCHAR, event_type VARCHAR, timestamp TIMESTAMP{props}, content UBIGINT)"
     )
     if not files:
         return set()
@@ -380,8 +385,8 @@ def _read_parquet(
             f"""CREATE TEMP TABLE parquet_rows AS
             SELECT filename, file_row_number + 1 AS row, {reason} AS reason,
                    transaction_id, customer_id, event_type, {moment} AS timestamp{props},
-                   md5(concat_ws(chr(31), customer_id, event_type, CAST({moment} AS VARCHAR),
-                                 CAST(properties AS VARCHAR))) AS content
+                   hash(customer_id, event_type, CAST({moment} AS VARCHAR),
+                        CAST(properties AS VARCHAR)) AS content
             FROM read_parquet(?, filename = true, file_row_number = true)""",
             [[str(path) for _, path in files]],
         )
