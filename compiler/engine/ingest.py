@@ -186,8 +186,9 @@ def content_key(line: exp.Expr) -> exp.Expr:
     return exp.func("hash", line)
 
 
-def _columns(names: Sequence[str]) -> str:
-    return "".join(f", {prop_column(i)}" for i in range(len(names)))
+def _columns(names: Sequence[str], table: str | None = None) -> str:
+    prefix = f"{table}." if table else ""
+    return "".join(f", {prefix}{prop_column(i)}" for i in range(len(names)))
 
 
 def ingest(
@@ -229,15 +230,22 @@ def ingest(
         count, problems = _read_slow(connection, i, files[i], names)
         read += count
         rejected.extend(problems)
+    from_parquet = ""
+    if parquet:
+        from_parquet = f"""UNION ALL
+        SELECT f.file_index * {FILE_STRIDE} + r.row, r.transaction_id, r.customer_id,
+               r.event_type, r.timestamp{_columns(names, "r")}, r.content
+        FROM parquet_rows r JOIN file_index f USING (filename) WHERE r.reason IS NULL"""
     connection.execute(
         f"""CREATE TEMP VIEW parsed AS
         SELECT f.file_index * {FILE_STRIDE} + l.rowid - f.first_row + 1 AS seq,
                l.transaction_id, l.customer_id,
-               l.event_type, l.timestamp{_columns(names)}, l.content
+               l.event_type, l.timestamp{_columns(names, "l")}, l.content
         FROM fast_lines l JOIN file_index f USING (filename)
         WHERE NOT f.slow
         UNION ALL
-        SELECT * FROM slow_lines"""
+        SELECT * FROM slow_lines
+        {from_parquet}"""
     )
     fast_read = connection.execute(
         "SELECT count(*) FROM fast_lines JOIN file_index USING (filename) WHERE NOT slow"
@@ -361,7 +369,8 @@ def _read_parquet(
     shown: Sequence[tuple[Path, str]],
     names: Sequence[str],
 ) -> tuple[int, list[Rejected]]:
-    """Parquet files: typed columns, so no number passes through text; rows checked in SQL.
+    """Parquet files into `parquet_rows`, which the view `parsed` reads where `reason` is NULL:
+    typed columns, so no number passes through text; rows checked in SQL.
 
     Columns: transaction_id, customer_id, event_type (strings), timestamp (a timestamp, or an
     RFC 3339 string), properties (a MAP from names to values, read as their text).
@@ -395,13 +404,8 @@ def _read_parquet(
             f"cannot read Parquet events ({str(exc).splitlines()[0]}); expected columns "
             f"{PARQUET_COLUMNS}"
         ) from exc
-    connection.executemany("INSERT INTO file_index VALUES (?, ?, false, 0)", list(index.items()))
-    columns = "".join(f", r.p_{i}" for i in range(len(names)))
-    connection.execute(
-        f"""INSERT INTO slow_lines SELECT f.file_index * {FILE_STRIDE} + r.row,
-               r.transaction_id, r.customer_id, r.event_type, r.timestamp{columns}, r.content
-        FROM parquet_rows r JOIN file_index f USING (filename) WHERE r.reason IS NULL"""
-    )
+    # numbered by row already, as the Python reader numbers lines: `slow` for conflict positions
+    connection.executemany("INSERT INTO file_index VALUES (?, ?, true, 0)", list(index.items()))
     rejected = [
         Rejected(file=shown[index[file]][1], line=row, reason=why, transaction_id=txid)
         for file, row, why, txid in connection.execute(
@@ -410,7 +414,6 @@ def _read_parquet(
         ).fetchall()
     ]
     count = connection.execute("SELECT count(*) FROM parquet_rows").fetchone()
-    connection.execute("DROP TABLE parquet_rows")
     return (count[0] if count else 0), rejected
 
 

@@ -197,19 +197,28 @@ def _aggregates(
     """Aggregates by (contract, period start), with presentation detail folded in."""
     found: dict[tuple[str, datetime, datetime, GroupValues], Aggregate] = {}
     details = []
+    pricing = [pricing_alias(i) for i in range(len(product.pricing_group_keys))]
+    shown_as = [presentation_alias(i) for i in range(len(product.presentation_group_keys))]
+    instants: dict[datetime, datetime] = {}  # few distinct instants (period, segment bounds)
+
+    def instant(moment: datetime) -> datetime:
+        if moment not in instants:
+            instants[moment] = aware(moment)
+        return instants[moment]
+
     for row in executor.rows(usage_query(product, metric, columns, executor.dialect)):
-        values: GroupValues = tuple(
-            row[pricing_alias(i)] for i in range(len(product.pricing_group_keys))
+        values: GroupValues = tuple(row[name] for name in pricing)
+        key = (
+            row["contract_id"],
+            instant(row["period_start"]),
+            instant(row["segment_start"]),
+            values,
         )
-        key = (row["contract_id"], aware(row["period_start"]), aware(row["segment_start"]), values)
         if row["detail"]:
-            shown = tuple(
-                row[presentation_alias(i)] for i in range(len(product.presentation_group_keys))
-            )
-            details.append((key, shown, plain(row["value"])))
+            details.append((key, tuple(row[name] for name in shown_as), plain(row["value"])))
             continue
         found[key] = Aggregate(
-            segment=(key[2], aware(row["segment_end"])),
+            segment=(key[2], instant(row["segment_end"])),
             values=values,
             value=plain(row["value"]),
             events=int(row["events"]),
@@ -217,10 +226,9 @@ def _aggregates(
     for key, shown, value in details:
         found[key].presentation[shown] = value
     result: dict[AggregateKey, list[Aggregate]] = defaultdict(list)
-    for (contract_id, period_start, _, _), aggregate in sorted(
-        found.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])
-    ):
-        result[(contract_id, period_start)].append(aggregate)
+    # by contract, period and segment; the engine's row order is left to chance
+    for key in sorted(found, key=lambda k: k[:3]):
+        result[(key[0], key[1])].append(found[key])
     return result
 
 

@@ -1,0 +1,104 @@
+"""Parquet event files (SPEC 4.4): the same events as Parquet or as JSON Lines give the same
+invoices and accounting; a bad row is rejected with its row number; conflicts are placed by row.
+
+The events are the rule-test package's (tests/engine/test_replay_rules.py); the Parquet file is
+written by DuckDB from the same values, with `properties` as a MAP of names to value texts.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+import compiler
+from compiler.engine.invoice import ReplayResult, UsageLine
+from compiler.report.invoice_json import to_json
+from tests.engine.test_replay_rules import event, replay, request
+
+
+def write_parquet(path: Path, events: list[dict[str, Any]]) -> None:
+    connection = duckdb.connect()
+    connection.execute(
+        "CREATE TABLE e (transaction_id VARCHAR, customer_id VARCHAR, event_type VARCHAR, "
+        "timestamp VARCHAR, properties MAP(VARCHAR, VARCHAR))"
+    )
+    for e in events:
+        props = {k: str(v) for k, v in e["properties"].items()}
+        connection.execute(
+            "INSERT INTO e VALUES (?, ?, ?, ?, MAP(?::VARCHAR[], ?::VARCHAR[]))",
+            [
+                e["transaction_id"],
+                e["customer_id"],
+                e["event_type"],
+                e["timestamp"],
+                list(props),
+                list(props.values()),
+            ],
+        )
+    connection.execute(f"COPY e TO '{path}' (FORMAT parquet)")
+    connection.close()
+
+
+def as_parquet(tmp_path: Path, events: list[dict[str, Any]]) -> ReplayResult:
+    """The rule-test scenario, replayed from a Parquet file holding `events`."""
+    replay(tmp_path, [])  # writes the package and its scenario
+    scenario = tmp_path / "scenarios" / "nov"
+    write_parquet(scenario / "events.parquet", events)
+    with (scenario / "scenario.yaml").open("a", encoding="utf-8") as spec:
+        spec.write("events: [events.parquet]\n")
+    (result,) = compiler.preview(tmp_path)
+    return result
+
+
+def test_parquet_and_json_lines_give_the_same_result(tmp_path: Path) -> None:
+    events = [
+        request(1_500_000, txid="a"),
+        request("2500000.25", model="z", txid="b"),  # unpriced model
+        request(1_500_000, txid="a"),  # a plain retry: duplicate
+        {**event("click"), "transaction_id": "c"},
+        request(1_000_000, customer="nobody", txid="d"),
+        request(2_000_000, user="u2", at="2026-11-30T23:59:59Z", txid="e"),
+    ]
+    from_json = replay(tmp_path / "json", events)
+    from_parquet = as_parquet(tmp_path / "parquet", events)
+    assert json.loads(to_json(from_parquet)) == json.loads(to_json(from_json))
+    # tokens of model a: 1.5M + 2M = 3.5M at 2 per 1M = 7.00
+    (line,) = [
+        li
+        for li in from_parquet.invoices[0].line_items
+        if isinstance(li, UsageLine) and li.product_id == "tokens"
+    ]
+    assert line.amount == Decimal("7.00")
+    accounting = from_parquet.accounting
+    assert (accounting.read, accounting.duplicate, accounting.unknown_customer) == (6, 1, 1)
+
+
+def test_a_bad_parquet_row_is_rejected_by_row_number(tmp_path: Path) -> None:
+    result = as_parquet(
+        tmp_path,
+        [request(1_000_000, txid="ok"), {**request(1, txid="bad"), "customer_id": ""}],
+    )
+    (rejected,) = result.accounting.rejected
+    assert (rejected.line, rejected.transaction_id) == (2, "bad")
+    assert rejected.file.endswith("events.parquet")
+    assert "customer_id" in rejected.reason
+    assert (result.accounting.read, result.accounting.invalid) == (2, 1)
+
+
+@pytest.mark.parametrize("rows", [3, 40])
+def test_a_parquet_conflict_is_placed_by_row(tmp_path: Path, rows: int) -> None:
+    """A conflict names `file:row` (rows count from 1), as a JSON Lines conflict names lines."""
+    # line breaks inside a value: a reader counting the file's lines would misplace the rows
+    note = "\n\n".join(f"w{i}" for i in range(200))
+    events = [request(1, txid="x", note=note)] + [request(2) for _ in range(rows - 2)]
+    events.append(request(9, txid="x"))  # same ID, other content: row `rows`
+    result = as_parquet(tmp_path, events)
+    (conflict,) = result.accounting.conflicts
+    assert conflict.transaction_id == "x"
+    assert conflict.kept.endswith("events.parquet:1")
+    assert conflict.duplicate.endswith(f"events.parquet:{rows}")
