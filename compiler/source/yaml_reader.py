@@ -6,6 +6,11 @@ tree is built (the composer recurses, the parser does not); and the composed nod
 into plain data by our own walk, which counts the nodes it visits so that aliases cannot expand
 without bound, accepts only the core YAML tags, rejects duplicate keys, and builds decimals from
 the scalar's own text (never through a float).
+
+ruamel.yaml is pure Python here, so most files are read by `libyaml_reader` instead: one pass
+over the events of libyaml, in C, that gives the same data and positions. It takes only the
+files it reads exactly as the reader here does and leaves every other one (so every diagnostic)
+to this reader, the reference.
 """
 
 from __future__ import annotations
@@ -26,9 +31,10 @@ from compiler.diagnostics import Diagnostic, Span, error
 YamlPath = tuple[str | int, ...]
 
 _CORE = "tag:yaml.org,2002:"
-_ALLOWED_TAGS = {
+ALLOWED_TAGS = {
     f"{_CORE}{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
 }
+KEY_TAGS = {f"{_CORE}{name}" for name in ("str", "int", "bool", "null")}  # keys become text
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,20 @@ def read_yaml(
 def parse_yaml(
     text: str, file: str, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[YamlDocument | None, list[Diagnostic]]:
+    """Read YAML text: through libyaml when it reads the text as ruamel does, else ruamel."""
+    # imported here: libyaml_reader builds on this module's types and its scalar_value
+    from compiler.source.libyaml_reader import read_events
+
+    document = read_events(text, file, limits)
+    if document is not None:
+        return document, []
+    return parse_with_ruamel(text, file, limits)
+
+
+def parse_with_ruamel(
+    text: str, file: str, limits: Limits = DEFAULT_LIMITS
+) -> tuple[YamlDocument | None, list[Diagnostic]]:
+    """The reference reader: every file libyaml declines, and every diagnostic, comes from here."""
     yaml = YAML(typ="rt", pure=True)
     try:
         with warnings.catch_warnings():  # e.g. a reused anchor: legal YAML, not our problem
@@ -132,7 +152,7 @@ def _scan_events(yaml: YAML, text: str, file: str, limits: Limits) -> None:
     for event in yaml.parse(text):
         if isinstance(event, NodeEvent) and not isinstance(event, AliasEvent):
             tag = getattr(event, "tag", None)
-            if tag is not None and _expand_tag(str(tag)) not in _ALLOWED_TAGS:
+            if tag is not None and _expand_tag(str(tag)) not in ALLOWED_TAGS:
                 raise _Abort(
                     error(
                         "E0004",
@@ -193,25 +213,21 @@ class _Walker:
         span = _span(self.file, node)
         self.positions.setdefault(path, NodeSpans(span, key))
         tag = _expand_tag(str(node.tag))
-        if tag not in _ALLOWED_TAGS:
+        if tag not in ALLOWED_TAGS:
             raise _Abort(error("E0004", f"YAML tag '{node.tag}' is not allowed", span))
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
         if isinstance(node, SequenceNode):
             return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
         assert isinstance(node, ScalarNode)
-        return _scalar(tag, node.value)
+        return scalar_value(tag, node.value)
 
     def _mapping(self, node: MappingNode, path: YamlPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key_span = _span(self.file, key_node)
-            if not isinstance(key_node, ScalarNode) or _expand_tag(str(key_node.tag)) not in (
-                f"{_CORE}str",
-                f"{_CORE}int",
-                f"{_CORE}bool",
-                f"{_CORE}null",
-            ):
+            key_tag = _expand_tag(str(key_node.tag))
+            if not isinstance(key_node, ScalarNode) or key_tag not in KEY_TAGS:
                 raise _Abort(
                     error(
                         "E0010",
@@ -237,7 +253,8 @@ class _Walker:
         return result
 
 
-def _scalar(tag: str, text: str) -> Any:
+def scalar_value(tag: str, text: str) -> Any:
+    """A scalar's value from its resolved tag and its text (both readers use this)."""
     name = tag.removeprefix(_CORE)
     if name == "null":
         return None
