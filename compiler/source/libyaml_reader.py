@@ -205,10 +205,6 @@ class _EventReader:
         return scalar_value(tag, event.value)
 
     def _tag(self, event: Any) -> str:
-        if event.style == ">":
-            # ruamel's round-trip scanner marks every fold of a folded scalar with a BEL
-            # ('\a'), which its constructor removes but the reference walk keeps
-            raise _Decline
         if not event.implicit[0]:  # quoted or block: a string
             return _STR
         text: str = event.value

@@ -220,7 +220,10 @@ class _Walker:
         if isinstance(node, SequenceNode):
             return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
         assert isinstance(node, ScalarNode)
-        return scalar_value(tag, node.value)
+        text = node.value
+        if node.style == ">":  # the round-trip scanner marks each fold of a folded scalar
+            text = text.replace("\a", "")  # with a BEL, as ruamel's own constructor knows
+        return scalar_value(tag, text)
 
     def _mapping(self, node: MappingNode, path: YamlPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
