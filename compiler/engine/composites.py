@@ -66,13 +66,10 @@ def composite_lines(
     result = []
     for product_id in sorted(card.rates):
         product = products.get(product_id)
+        if product is None or product.type != "composite":
+            continue
         rate = rate_in_effect(card.rates[product_id], (), (), period.start)
-        if (
-            product is None
-            or product.type != "composite"
-            or rate is None
-            or rate.percentage is None
-        ):
+        if rate is None or rate.percentage is None:
             continue
         multiplier, entitlement = choose(fitting, product_id, {}, period.start)
         entitled = rate.entitled

@@ -20,7 +20,7 @@ from decimal import Decimal, localcontext
 from compiler.engine.balances import Ledger, contract_balances
 from compiler.engine.composites import composite_lines
 from compiler.engine.contracts import ContractInstance
-from compiler.engine.drawdown import applied_lines, charge_of, draw
+from compiler.engine.drawdown import Application, applied_lines, charge_of, draw
 from compiler.engine.invoice import (
     AppliedLine,
     BalanceOut,
@@ -36,13 +36,12 @@ from compiler.engine.periods import Period, invoice_status
 from compiler.engine.pricing_units import line_unit, settle_units
 from compiler.engine.scheduled import commit_purchase_lines, scheduled_lines
 from compiler.engine.subscriptions import subscription_lines
-from compiler.engine.usage import Pricing
+from compiler.engine.usage import Pricing, group_order
 from compiler.plan.ir import RatingPlan
 
 
 def _usage_order(line: UsageLine) -> tuple[object, ...]:
-    values = tuple((v is None, v or "") for v in line.pricing_group_values.values())
-    return (line.product_id, values, line.starting_at)
+    return (line.product_id, group_order(line.pricing_group_values.values()), line.starting_at)
 
 
 def in_currency(line: LineItem) -> bool:
@@ -58,19 +57,15 @@ def totals(lines: Sequence[LineItem], quantum: Decimal) -> tuple[Decimal, Decima
     Only lines in the card's currency count. Postpaid commit applications are shown but do
     not reduce the total (SPEC 3.5).
     """
-    counted = [line for line in lines if in_currency(line)]
+    subtotal = applied = Decimal(0)
     with localcontext(MONEY_CONTEXT):
-        subtotal = sum(
-            (line.amount for line in counted if not isinstance(line, AppliedLine)), Decimal(0)
-        )
-        applied = sum(
-            (
-                line.amount
-                for line in counted
-                if isinstance(line, AppliedLine) and line.commit_type != "postpaid"
-            ),
-            Decimal(0),
-        )
+        for line in lines:
+            if not in_currency(line):
+                continue
+            if not isinstance(line, AppliedLine):
+                subtotal += line.amount
+            elif line.commit_type != "postpaid":
+                applied += line.amount
         return (
             subtotal.quantize(quantum),
             applied.quantize(quantum),
@@ -119,12 +114,15 @@ def period_invoice(
     ]
     live = ledger.open(period)
     units = settle_units(charges, live, contract.rate_card, pricing)
-    in_fiat = [
-        c
-        for i, line in enumerate(charges)
-        if line_unit(line) is None and (c := charge_of(line, i)) is not None
-    ]
-    applications = draw([*in_fiat, *units.charges], [b for b in live if b.unit is None])
+    fiat_balances = [b for b in live if b.unit is None]
+    applications: list[Application] = []
+    if fiat_balances:  # most invoices have none: then there is no need to list the charges
+        in_fiat = [
+            c
+            for i, line in enumerate(charges)
+            if line_unit(line) is None and (c := charge_of(line, i)) is not None
+        ]
+        applications = draw([*in_fiat, *units.charges], fiat_balances)
     balances, true_ups = ledger.close(period)
     lines = [
         *charges,

@@ -3,8 +3,10 @@
 Every amount is a `decimal.Decimal`. Arithmetic runs under `MONEY_CONTEXT` (callers write
 `with decimal.localcontext(MONEY_CONTEXT): ...`), whose 50 significant digits keep sums and
 products of prices and quantities exact in practice, and which raises rather than producing
-NaN or infinity. Rounding to a currency's minor unit and rounding of quantities happen here
-and nowhere else.
+NaN or infinity. A single operation on a hot path takes `MONEY_OPERATIONS`, the same context,
+as an argument instead (`MONEY_OPERATIONS.multiply(q, p)`): entering a `localcontext` costs
+several times the operation. Rounding to a currency's minor unit and rounding of quantities
+happen here and nowhere else.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from decimal import (
     DivisionByZero,
     InvalidOperation,
     Overflow,
-    localcontext,
 )
 from typing import Final, Literal
 
@@ -36,6 +37,13 @@ MONEY_CONTEXT: Final[Context] = Context(
     traps=[InvalidOperation, DivisionByZero, Overflow],
 )
 
+# MONEY_CONTEXT's settings in a context of its own: an operation notes its signals in the flags
+# of the context it is given, and MONEY_CONTEXT, which every `localcontext` copies, stays clean.
+# Nothing reads these flags; the traps raise all the same.
+MONEY_OPERATIONS: Final[Context] = MONEY_CONTEXT.copy()
+
+_ONE: Final[Decimal] = Decimal(1)
+
 _MONEY_ROUNDING: Final[dict[str, str]] = {
     "half_up": ROUND_HALF_UP,
     "half_even": ROUND_HALF_EVEN,
@@ -51,7 +59,7 @@ _QUANTITY_ROUNDING: Final[dict[str, str]] = {
 
 def _positive_zero(value: Decimal) -> Decimal:
     # Rounding a small negative amount gives -0.00; an invoice shows 0.00.
-    return value.copy_abs() if value.is_zero() else value
+    return value if value else value.copy_abs()
 
 
 def round_money(amount: Decimal, currency: str, mode: RoundingMode) -> Decimal:
@@ -61,12 +69,16 @@ def round_money(amount: Decimal, currency: str, mode: RoundingMode) -> Decimal:
     (`half_even`). The result always has the currency's exponent (JPY 3 → 3, USD 3 → 3.00)
     and is never negative zero. Raises ValueError for an unknown currency or mode.
     """
-    if mode not in _MONEY_ROUNDING:
+    return round_to_quantum(amount, minor_unit_quantum(currency), mode)
+
+
+def round_to_quantum(amount: Decimal, quantum: Decimal, mode: RoundingMode) -> Decimal:
+    """`round_money` with the currency's minor unit (`quantum`: 0.01 for USD) looked up once,
+    for a caller that rounds many amounts in one currency."""
+    rounding = _MONEY_ROUNDING.get(mode)
+    if rounding is None:
         raise ValueError(f"unknown money rounding mode {mode!r}")
-    quantum = minor_unit_quantum(currency)
-    with localcontext(MONEY_CONTEXT) as ctx:
-        rounded = amount.quantize(quantum, rounding=_MONEY_ROUNDING[mode], context=ctx)
-    return _positive_zero(rounded)
+    return _positive_zero(amount.quantize(quantum, rounding, MONEY_OPERATIONS))
 
 
 def round_quantity(q: Decimal, decimal_places: int, method: QuantityRoundingMethod) -> Decimal:
@@ -80,10 +92,8 @@ def round_quantity(q: Decimal, decimal_places: int, method: QuantityRoundingMeth
         raise ValueError(f"decimal_places must be 0 or more, got {decimal_places}")
     if method not in _QUANTITY_ROUNDING:
         raise ValueError(f"unknown quantity rounding method {method!r}")
-    quantum = Decimal(1).scaleb(-decimal_places)
-    with localcontext(MONEY_CONTEXT) as ctx:
-        rounded = q.quantize(quantum, rounding=_QUANTITY_ROUNDING[method], context=ctx)
-    return _positive_zero(rounded)
+    quantum = _ONE.scaleb(-decimal_places)
+    return _positive_zero(q.quantize(quantum, _QUANTITY_ROUNDING[method], MONEY_OPERATIONS))
 
 
 def plain(value: Decimal | int | None) -> Decimal:
@@ -93,7 +103,10 @@ def plain(value: Decimal | int | None) -> Decimal:
     """
     if value is None:
         return Decimal(0)
-    with localcontext(MONEY_CONTEXT):
-        normal = Decimal(value).normalize()
+    normal = Decimal(value).normalize(MONEY_OPERATIONS)
+    # Only from 10 up (adjusted() > 0) can the exponent be positive; as_tuple() costs more.
+    if normal.adjusted() > 0:
         exponent = normal.as_tuple().exponent
-        return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal
+        if isinstance(exponent, int) and exponent > 0:
+            return normal.quantize(_ONE, context=MONEY_OPERATIONS)
+    return normal

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-from compiler.engine.money import MONEY_CONTEXT
+from compiler.engine.money import MONEY_CONTEXT, MONEY_OPERATIONS
 
 _ZERO = Decimal(0)
 
@@ -74,8 +74,7 @@ def tiers_ascending(tiers: Sequence[Tier]) -> str | None:
 
 def price_flat(quantity: Decimal, price: Decimal) -> Decimal:
     """Every unit at one price: `quantity * price`, unrounded."""
-    with localcontext(MONEY_CONTEXT):
-        return quantity * price
+    return MONEY_OPERATIONS.multiply(quantity, price)
 
 
 def price_graduated(

@@ -8,18 +8,25 @@ override boundaries (segments), and allocate the line's amount over presentation
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, localcontext
 from itertools import pairwise
+from operator import attrgetter
 
 from compiler.engine.allocation import allocate_largest_remainder
 from compiler.engine.invoice import PeriodOut, PresentationLine, TierLine, UnpricedUsage, UsageLine
-from compiler.engine.money import MONEY_CONTEXT, plain, round_money, round_quantity
+from compiler.engine.money import MONEY_CONTEXT, plain, round_quantity, round_to_quantum
 from compiler.engine.overrides import EffectiveRate, PlacedOverride, choose, effective_rate
 from compiler.engine.periods import Period
-from compiler.engine.tiers import TierCharge, price_flat, price_graduated, price_volume
+from compiler.engine.tiers import (
+    TierCharge,
+    charges_total,
+    price_flat,
+    price_graduated,
+    price_volume,
+)
 from compiler.model.currencies import minor_unit_quantum
 from compiler.plan.ir import MetricPlan, ProductPlan, RatePlan
 
@@ -28,6 +35,8 @@ GroupValues = tuple[str | None, ...]
 # Aggregates that are additive over time can be measured per segment; the others take the
 # whole period at the rate in effect at its start (SPEC 3.3 rule 4).
 SEGMENTED = ("count", "sum")
+
+_ZERO = Decimal(0)
 
 
 def segments(
@@ -54,14 +63,22 @@ def rate_in_effect(
     rates: Sequence[RatePlan], keys: Sequence[str], values: GroupValues, at: datetime
 ) -> RatePlan | None:
     wanted = dict(zip(keys, values, strict=True))
+    return _in_effect((rate for rate in rates if rate.pricing_group_values == wanted), at)
+
+
+def _in_effect(rates: Iterable[RatePlan], at: datetime) -> RatePlan | None:
+    """The first of `rates` in effect at `at`."""
     for rate in rates:
-        if rate.pricing_group_values != wanted:
-            continue
         if (rate.starting_at is None or rate.starting_at <= at) and (
             rate.ending_before is None or at < rate.ending_before
         ):
             return rate
     return None
+
+
+def group_order(values: Iterable[str | None]) -> tuple[tuple[bool, str], ...]:
+    """Pricing group values in order: by value, a missing value (None) last."""
+    return tuple([(value is None, value or "") for value in values])
 
 
 @dataclass
@@ -93,11 +110,13 @@ class Pricing:
         return cls(currency, rounding, minor_unit_quantum(currency))
 
     def round(self, amount: Decimal) -> Decimal:
-        return round_money(amount, self.currency, self.rounding)  # type: ignore[arg-type]
+        return round_to_quantum(amount, self.quantum, self.rounding)  # type: ignore[arg-type]
 
 
 def convert(product: ProductPlan, raw: Decimal) -> Decimal:
     """Quantity conversion, then quantity rounding (SPEC 3.3 rule 2)."""
+    if product.conversion is None and product.rounding is None:
+        return raw  # most products: no context to enter for every line
     with localcontext(MONEY_CONTEXT):
         quantity = raw
         if product.conversion is not None:
@@ -131,48 +150,84 @@ def rate_usage(
     for aggregate in aggregates:
         by_group[aggregate.values].append(aggregate)
     keys = product.pricing_group_keys
-    for values in sorted(by_group, key=lambda v: tuple((x is None, x or "") for x in v)):
-        group_values = dict(zip(keys, values, strict=True))
-        runs = _runs(
-            sorted(by_group[values], key=lambda a: a.segment),
-            product,
-            rates,
-            overrides,
-            group_values,
-        )
-        quantities = [convert(product, run.aggregate.value) for run in runs]
-        for run, quantity in zip(runs, quantities, strict=True):
-            if run.rate is not None and run.rate.tiers and quantity < 0:
-                run.reason = "negative quantity on a tiered rate"
-        priced = [i for i, run in enumerate(runs) if run.rate is not None and run.reason is None]
-        with localcontext(MONEY_CONTEXT):
+    product_rates = _ProductRates(product, rates, overrides)
+    # One context for all of the product's arithmetic: entering one per operation would cost
+    # more than the operations.
+    with localcontext(MONEY_CONTEXT):
+        for values in sorted(by_group, key=group_order):
+            group_values = dict(zip(keys, values, strict=True))
+            parts = sorted(by_group[values], key=_SEGMENT)
+            runs = _runs(parts, product, product_rates, group_values)
+            priced = [run for run in runs if run.rate is not None and run.reason is None]
             # tiers count only what is priced: unpriced segments neither fill nor reach a tier
-            total = sum((quantities[i] for i in priced), Decimal(0))
-        already = Decimal(0)
-        for index, (run, quantity) in enumerate(zip(runs, quantities, strict=True)):
-            aggregate, effective = run.aggregate, run.rate
-            start, end = aggregate.segment
-            if effective is None or run.reason is not None:
-                result.unpriced.append(
-                    UnpricedUsage(
-                        customer_id=customer_id,
-                        contract_id=contract_id,
-                        product_id=product.id,
-                        period=PeriodOut(starting_at=start, ending_before=end),
-                        pricing_group_values=group_values,
-                        quantity=quantity,
-                        events=aggregate.events,
-                        reason=run.reason or "unpriced",
+            total = _ZERO
+            for run in priced:
+                total += run.quantity
+            already = _ZERO
+            for run in runs:
+                if run.rate is None or run.reason is not None:
+                    result.unpriced.append(
+                        _unpriced(customer_id, contract_id, product, group_values, run)
                     )
-                )
-                continue
-            charges = _charges(effective, quantity, already, total, index == priced[-1])
-            already += max(quantity, Decimal(0))
-            result.lines.append(
-                _line(product, group_values, aggregate, quantity, effective, charges, pricing)
-            )
-            result.priced_groups.append((start, end, values))
+                    continue
+                charges = None
+                if run.rate.tiers:
+                    charges = _tier_charges(run, already, total, last=run is priced[-1])
+                # tiers keep counting across segments, also after one priced at a flat rate
+                already += max(run.quantity, _ZERO)
+                result.lines.append(_line(product, group_values, run, charges, pricing))
+                start, end = run.aggregate.segment
+                result.priced_groups.append((start, end, values))
     return result
+
+
+_SEGMENT = attrgetter("segment")
+
+
+class _ProductRates:
+    """One product's rates and overrides on one contract, looked up by group values and instant.
+
+    The rates are indexed by their pricing group values once per product rather than searched
+    for every aggregate, and overrides that do not name the product are left out up front.
+    """
+
+    def __init__(
+        self,
+        product: ProductPlan,
+        rates: Sequence[RatePlan] | None,
+        overrides: Sequence[PlacedOverride],
+    ) -> None:
+        self.product_id = product.id
+        self.on_card = rates is not None
+        self.overrides = [o for o in overrides if product.id in o.override.products]
+        # A rate's index key is its values in the order of `dict(zip(keys, values))`, the
+        # group values it must equal: each key once, where it first appears.
+        keys = tuple(dict.fromkeys(product.pricing_group_keys))
+        every_key = set(keys)
+        self.by_values: dict[GroupValues, list[RatePlan]] = {}
+        for rate in rates or ():
+            named = rate.pricing_group_values
+            if named.keys() == every_key:
+                self.by_values.setdefault(tuple([named[k] for k in keys]), []).append(rate)
+
+    def at(
+        self, group_values: Mapping[str, str | None], at: datetime
+    ) -> tuple[EffectiveRate | None, str | None]:
+        """(the rate in effect after overrides, why the usage is not priced or None)."""
+        if not self.on_card:
+            return None, "product is not on the contract's rate card"
+        rate = _in_effect(self.by_values.get(tuple(group_values.values()), ()), at)
+        if rate is None:
+            return None, "no rate for these pricing group values"
+        price_override, entitlement = (
+            choose(self.overrides, self.product_id, group_values, at)
+            if self.overrides
+            else (None, None)
+        )
+        effective = effective_rate(rate, price_override, entitlement)
+        if not effective.entitled:
+            return effective, "product is not entitled on this contract"
+        return effective, None
 
 
 @dataclass
@@ -182,30 +237,20 @@ class _Run:
     aggregate: Aggregate
     rate: EffectiveRate | None
     reason: str | None
+    quantity: Decimal = _ZERO  # the aggregate's value, converted once the run is complete
 
 
 def _runs(
     parts: Sequence[Aggregate],
     product: ProductPlan,
-    rates: Sequence[RatePlan] | None,
-    overrides: Sequence[PlacedOverride],
+    rates: _ProductRates,
     group_values: Mapping[str, str | None],
 ) -> list[_Run]:
-    """Price each segment's rate, and merge neighbours priced alike (count and sum add up)."""
+    """Price each segment's rate, merge neighbours priced alike (count and sum add up), and
+    convert each run's quantity."""
     runs: list[_Run] = []
     for part in parts:
-        start = part.segment[0]
-        rate = rate_in_effect(rates or (), product.pricing_group_keys, part.values, start)
-        effective, reason = None, None
-        if rates is None:
-            reason = "product is not on the contract's rate card"
-        elif rate is None:
-            reason = "no rate for these pricing group values"
-        else:
-            price_override, entitlement = choose(overrides, product.id, group_values, start)
-            effective = effective_rate(rate, price_override, entitlement)
-            if not effective.entitled:
-                reason = "product is not entitled on this contract"
+        effective, reason = rates.at(group_values, part.segment[0])
         previous = runs[-1] if runs else None
         if (
             previous is not None
@@ -216,6 +261,10 @@ def _runs(
             previous.aggregate = _merge(previous.aggregate, part)
         else:
             runs.append(_Run(part, effective, reason))
+    for run in runs:
+        run.quantity = convert(product, run.aggregate.value)
+        if run.rate is not None and run.rate.tiers and run.quantity < 0:
+            run.reason = "negative quantity on a tiered rate"
     return runs
 
 
@@ -233,37 +282,52 @@ def _merge(first: Aggregate, second: Aggregate) -> Aggregate:
         )
 
 
-def _charges(
-    rate: EffectiveRate, quantity: Decimal, already: Decimal, total: Decimal, last: bool
-) -> list[TierCharge] | None:
-    """Tier charges for a tiered rate; None for a flat one."""
-    if not rate.tiers:
-        return None
-    if rate.tier_mode == "volume":
-        return price_volume(rate.tiers, quantity, total, charge_flat=last)
-    return price_graduated(rate.tiers, quantity, already)
+def _tier_charges(run: _Run, already: Decimal, total: Decimal, last: bool) -> list[TierCharge]:
+    """A tiered run's charges: `already` is what the group's earlier runs priced, `total` all
+    it prices in the period, `last` whether this is its last priced run."""
+    assert run.rate is not None
+    if run.rate.tier_mode == "volume":
+        return price_volume(run.rate.tiers, run.quantity, total, charge_flat=last)
+    return price_graduated(run.rate.tiers, run.quantity, already)
+
+
+def _unpriced(
+    customer_id: str,
+    contract_id: str,
+    product: ProductPlan,
+    group_values: Mapping[str, str | None],
+    run: _Run,
+) -> UnpricedUsage:
+    start, end = run.aggregate.segment
+    return UnpricedUsage(
+        customer_id=customer_id,
+        contract_id=contract_id,
+        product_id=product.id,
+        period=PeriodOut(starting_at=start, ending_before=end),
+        pricing_group_values=group_values,
+        quantity=run.quantity,
+        events=run.aggregate.events,
+        reason=run.reason or "unpriced",
+    )
 
 
 def _line(
     product: ProductPlan,
     group_values: Mapping[str, str | None],
-    aggregate: Aggregate,
-    quantity: Decimal,
-    rate: EffectiveRate,
+    run: _Run,
     charges: list[TierCharge] | None,
     pricing: Pricing,
 ) -> UsageLine:
-    with localcontext(MONEY_CONTEXT):
-        if charges is None:
-            assert rate.price is not None
-            unit_price: Decimal | None = rate.price
-            exact = price_flat(quantity, rate.price)
-        else:
-            unit_price = None
-            exact = sum((c.amount for c in charges), Decimal(0))
-    amount = pricing.round(exact)
+    aggregate, rate, quantity = run.aggregate, run.rate, run.quantity
+    assert rate is not None
     tiers = None
-    if charges is not None:
+    if charges is None:
+        assert rate.price is not None
+        unit_price: Decimal | None = plain(rate.price)
+        exact = price_flat(quantity, rate.price)
+    else:
+        unit_price = None
+        exact = charges_total(charges)
         tiers = [
             TierLine(
                 tier=c.index + 1,
@@ -274,12 +338,10 @@ def _line(
             )
             for c in charges
         ]
+    amount = pricing.round(exact)
     presentation = None
     if product.presentation_group_keys and aggregate.presentation:
-        ordered = sorted(
-            aggregate.presentation.items(),
-            key=lambda kv: tuple((x is None, x or "") for x in kv[0]),
-        )
+        ordered = sorted(aggregate.presentation.items(), key=lambda kv: group_order(kv[0]))
         weights = [max(v, Decimal(0)) for _, v in ordered]
         parts = allocate_largest_remainder(amount, weights, pricing.quantum)
         presentation = [
@@ -294,11 +356,11 @@ def _line(
     return UsageLine(
         product_id=product.id,
         name=product.name,
-        pricing_group_values=dict(group_values),
+        pricing_group_values=group_values,  # validation copies it
         starting_at=start,
         ending_before=end,
         quantity=quantity,
-        unit_price=None if unit_price is None else plain(unit_price),
+        unit_price=unit_price,
         amount=amount,
         tiers=tiers,
         presentation=presentation,

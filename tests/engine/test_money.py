@@ -1,6 +1,6 @@
 """Money and quantity rounding."""
 
-from decimal import Decimal, DivisionByZero, InvalidOperation, localcontext
+from decimal import Decimal, DivisionByZero, Inexact, InvalidOperation, localcontext
 
 import pytest
 from hypothesis import given
@@ -8,10 +8,13 @@ from hypothesis import strategies as st
 
 from compiler.engine.money import (
     MONEY_CONTEXT,
+    MONEY_OPERATIONS,
     QuantityRoundingMethod,
     RoundingMode,
+    plain,
     round_money,
     round_quantity,
+    round_to_quantum,
 )
 
 D = Decimal
@@ -94,7 +97,47 @@ def test_money_context_is_precise_and_traps() -> None:
             D(0) / D(0)
 
 
+def test_single_operations_leave_the_money_context_clean() -> None:
+    # Rounding 1.23456 to cents is inexact: the signal lands in MONEY_OPERATIONS' flags, not
+    # in those of MONEY_CONTEXT, which every localcontext(MONEY_CONTEXT) copies.
+    assert str(round_money(D("1.23456"), "USD", "half_up")) == "1.23"
+    assert MONEY_OPERATIONS.flags[Inexact]
+    assert not any(MONEY_CONTEXT.flags.values())
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("12.7500", "12.75"),
+        ("100", "100"),  # not 1E+2
+        ("1E+2", "100"),
+        ("1.20E+3", "1200"),
+        ("0.00", "0"),
+        ("0.0050", "0.005"),
+        ("7", "7"),
+        ("-3.10", "-3.1"),
+    ],
+)
+def test_plain_changes_only_the_notation(value: str, expected: str) -> None:
+    assert str(plain(D(value))) == expected
+    assert str(plain(None)) == "0"
+
+
+def test_plain_refuses_more_digits_than_the_money_context_holds() -> None:
+    with pytest.raises(InvalidOperation):
+        plain(D("1E+60"))  # 100...0 would take 61 digits
+
+
 amounts = st.decimals(min_value=-(10**12), max_value=10**12, allow_nan=False, places=6)
+
+
+@given(amounts, st.sampled_from(["USD", "JPY", "KWD"]), st.sampled_from(["half_up", "half_even"]))
+def test_round_to_quantum_is_round_money(
+    amount: Decimal, currency: str, mode: RoundingMode
+) -> None:
+    quantum = {"USD": D("0.01"), "JPY": D(1), "KWD": D("0.001")}[currency]
+    rounded = round_to_quantum(amount, quantum, mode)
+    assert str(rounded) == str(round_money(amount, currency, mode))
 
 
 @given(amounts, st.sampled_from(["USD", "JPY", "KWD", "CLF"]))
