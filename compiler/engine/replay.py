@@ -8,8 +8,10 @@ read landing in exactly one accounting bucket.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
@@ -73,6 +75,26 @@ def customer_index(customers: Mapping[str, Customer]) -> dict[str, str]:
 
 
 def replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
+    with _cycle_collection_paused():
+        return _replay(plan, inputs)
+
+
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """A replay builds tens of thousands of objects that live until it ends (aggregates,
+    invoice lines), none of them garbage in a reference cycle; CPython's cycle collector would
+    scan the whole heap several times over while they are built (0.35-0.45 s at 40,000 usage
+    lines). Reference counting still frees everything as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
     contracts = place_contracts(plan, inputs.customers, inputs.period)
     usage_products = [
         (p, plan.metrics[p.metric])

@@ -521,3 +521,26 @@ def test_trailing_zeros_past_nine_places_are_still_a_number(tmp_path: Path) -> N
     # decimal place is reported, never rounded silently
     assert (line.quantity, line.amount) == (Decimal("1.5000005"), Decimal("3.00"))
     assert result.accounting.metric_problems["tokens"]["non_numeric"].examples == ["too-precise"]
+
+
+def test_replay_gives_the_cycle_collector_back_even_when_it_fails(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Replay pauses CPython's cycle collector while it builds its objects, never for good."""
+    import gc
+
+    import compiler.engine.replay as engine
+
+    replay(tmp_path / "ok", [request(1)])
+    assert gc.isenabled()
+
+    def fail(*args: Any) -> None:
+        assert not gc.isenabled()
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "_replay", fail)
+    try:
+        replay(tmp_path / "failing", [request(1)])
+    except RuntimeError:
+        pass
+    assert gc.isenabled()
