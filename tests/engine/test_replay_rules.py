@@ -12,6 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import compiler
 from compiler.engine.invoice import Invoice, ReplayResult, UsageLine
 from tests.support import write_package
@@ -539,8 +541,6 @@ def test_replay_gives_the_cycle_collector_back_even_when_it_fails(
         raise RuntimeError("boom")
 
     monkeypatch.setattr(engine, "_replay", fail)
-    try:
+    with pytest.raises(RuntimeError, match="boom"):
         replay(tmp_path / "failing", [request(1)])
-    except RuntimeError:
-        pass
     assert gc.isenabled()
