@@ -137,11 +137,38 @@ def presentation_alias(i: int) -> str:
     return f"presentation_{i}"
 
 
+def value_alias(i: int) -> str:
+    return f"value_{i}"
+
+
 def usage_query(
     product: ProductPlan, metric: MetricPlan, prop: Columns, dialect: Dialect
 ) -> exp.Select:
     """Aggregate one usage product per contract, period, segment and pricing group values;
-    with presentation keys, also per presentation values (GROUPING SETS)."""
+    with presentation keys, also per presentation values (GROUPING SETS). Its value is
+    `value_0`."""
+    return family_usage_query([(product, metric)], prop, dialect)
+
+
+def family_key(product: ProductPlan, metric: MetricPlan) -> tuple[object, ...]:
+    """What usage products must share to be measured by one query (with their segments):
+    the events they take and the groups they split them into."""
+    return (
+        metric.event_types,
+        metric.filters,
+        product.pricing_group_keys,
+        product.presentation_group_keys,
+    )
+
+
+def family_usage_query(
+    family: list[tuple[ProductPlan, MetricPlan]], prop: Columns, dialect: Dialect
+) -> exp.Select:
+    """`usage_query` for products of one `family_key` and the same segments (the first
+    product's are joined), in one pass over the events: one value column per product,
+    `value_0`, `value_1`, ..., in the order given."""
+    product, metric = family[0]
+    assert all(family_key(p, m) == family_key(product, metric) for p, m in family)
     base = [
         exp.column("contract_id", table="s"),
         exp.column("period_start", table="s"),
@@ -153,7 +180,9 @@ def usage_query(
     selected: list[exp.Expr] = [c.copy() for c in base]
     selected += [p.copy().as_(pricing_alias(i)) for i, p in enumerate(pricing)]
     selected += [p.copy().as_(presentation_alias(i)) for i, p in enumerate(presentation)]
-    selected.append(aggregate(metric, prop, dialect, "e").as_("value"))
+    selected += [
+        aggregate(m, prop, dialect, "e").as_(value_alias(i)) for i, (_, m) in enumerate(family)
+    ]
     selected.append(exp.Count(this=exp.Star()).as_("events"))
     detail: exp.Expr = exp.Literal.number(0)
     if presentation:

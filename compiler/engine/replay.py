@@ -35,11 +35,13 @@ from compiler.engine.metering import (
     accounting_groups_query,
     accounting_keys,
     classification_query,
+    family_key,
+    family_usage_query,
     needed_properties,
     presentation_alias,
     pricing_alias,
     problems_query,
-    usage_query,
+    value_alias,
 )
 from compiler.engine.money import plain
 from compiler.engine.overrides import PlacedOverride, placed_overrides
@@ -141,10 +143,9 @@ def _replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
             accounting_groups_query(accounting_columns, columns, EXAMPLES).sql(dialect="duckdb"),
         )
         executor.share("accounting_groups")
-        measured = {
-            product.id: _aggregates(executor, product, metric, columns)
-            for product, metric in simple
-        }
+        measured: dict[str, dict[AggregateKey, list[Aggregate]]] = {}
+        for family in _families(simple, segment_rows):
+            measured.update(_aggregates(executor, family, columns))
         for product, metric in usage_products:
             if metric.kind == "sql":
                 measured[product.id] = _sql_aggregates(store, product, metric, columns, contracts)
@@ -210,17 +211,36 @@ class _UsageRated:
         return usage
 
 
+def _families(
+    simple: Sequence[tuple[ProductPlan, MetricPlan]],
+    segment_rows: Sequence[tuple[str, str, datetime, datetime, datetime]],
+) -> list[list[tuple[ProductPlan, MetricPlan]]]:
+    """Usage products measured by one query each: those that take the same events, group them
+    alike and have the same segments in every contract (the usual case: no rate changes
+    mid-period) share one pass over the events. Product order is kept."""
+    segments_of: dict[str, list[tuple[str, datetime, datetime, datetime]]] = defaultdict(list)
+    for product_id, contract_id, period_start, start, end in segment_rows:
+        segments_of[product_id].append((contract_id, period_start, start, end))
+    families: dict[tuple[object, ...], list[tuple[ProductPlan, MetricPlan]]] = {}
+    for product, metric in simple:
+        key = (family_key(product, metric), tuple(segments_of[product.id]))
+        families.setdefault(key, []).append((product, metric))
+    return list(families.values())
+
+
 def _aggregates(
     executor: Executor,
-    product: ProductPlan,
-    metric: MetricPlan,
+    family: list[tuple[ProductPlan, MetricPlan]],
     columns: Columns,
-) -> dict[AggregateKey, list[Aggregate]]:
-    """Aggregates by (contract, period start), with presentation detail folded in."""
-    found: dict[tuple[str, datetime, datetime, GroupValues], Aggregate] = {}
+) -> dict[str, dict[AggregateKey, list[Aggregate]]]:
+    """Each product's aggregates by (contract, period start), presentation detail folded in."""
+    first, _ = family[0]
+    pricing = [pricing_alias(i) for i in range(len(first.pricing_group_keys))]
+    shown_as = [presentation_alias(i) for i in range(len(first.presentation_group_keys))]
+    found: list[dict[tuple[str, datetime, datetime, GroupValues], Aggregate]] = [
+        {} for _ in family
+    ]
     details = []
-    pricing = [pricing_alias(i) for i in range(len(product.pricing_group_keys))]
-    shown_as = [presentation_alias(i) for i in range(len(product.presentation_group_keys))]
     instants: dict[datetime, datetime] = {}  # few distinct instants (period, segment bounds)
 
     def instant(moment: datetime) -> datetime:
@@ -228,7 +248,7 @@ def _aggregates(
             instants[moment] = aware(moment)
         return instants[moment]
 
-    for row in executor.rows(usage_query(product, metric, columns, executor.dialect)):
+    for row in executor.rows(family_usage_query(family, columns, executor.dialect)):
         values: GroupValues = tuple(row[name] for name in pricing)
         key = (
             row["contract_id"],
@@ -237,21 +257,25 @@ def _aggregates(
             values,
         )
         if row["detail"]:
-            details.append((key, tuple(row[name] for name in shown_as), plain(row["value"])))
+            shown = tuple(row[name] for name in shown_as)
+            for i in range(len(family)):
+                details.append((i, key, shown, plain(row[value_alias(i)])))
             continue
-        found[key] = Aggregate(
-            segment=(key[2], instant(row["segment_end"])),
-            values=values,
-            value=plain(row["value"]),
-            events=int(row["events"]),
-        )
-    for key, shown, value in details:
-        found[key].presentation[shown] = value
-    result: dict[AggregateKey, list[Aggregate]] = defaultdict(list)
-    # by contract, period and segment; the engine's row order is left to chance
-    for key in sorted(found, key=lambda k: k[:3]):
-        result[(key[0], key[1])].append(found[key])
-    return result
+        segment = (key[2], instant(row["segment_end"]))
+        events = int(row["events"])
+        for i, product_found in enumerate(found):
+            product_found[key] = Aggregate(
+                segment=segment, values=values, value=plain(row[value_alias(i)]), events=events
+            )
+    for i, key, shown, value in details:
+        found[i][key].presentation[shown] = value
+    measured: dict[str, dict[AggregateKey, list[Aggregate]]] = {}
+    for (product, _), product_found in zip(family, found, strict=True):
+        result = measured[product.id] = defaultdict(list)
+        # by contract, period and segment; the engine's row order is left to chance
+        for key in sorted(product_found, key=lambda k: k[:3]):
+            result[(key[0], key[1])].append(product_found[key])
+    return measured
 
 
 def _sql_aggregates(
