@@ -132,15 +132,14 @@ def _echo_results(
     results: list[ReplayResult], fmt: str, names: dict[str, dict[str, str]] | None = None
 ) -> None:
     """Invoices in the format asked for; a machine format puts nothing else on stdout."""
-    from compiler.report.invoice_json import invoice_document, to_json
-    from compiler.report.invoice_markdown import to_markdown
-    from compiler.report.invoice_text import to_text
-
+    # Each renderer is imported only for its format: the text one brings in rich.
     if fmt == "json":
         import json
 
+        from compiler.report.invoice_json import invoice_document, to_json_bytes
+
         if len(results) == 1:
-            click.echo(to_json(results[0]), nl=False)
+            click.echo(to_json_bytes(results[0]), nl=False)
         else:
             documents = [invoice_document(r) for r in results]
             click.echo(json.dumps(documents, indent=2, ensure_ascii=False))
@@ -150,7 +149,10 @@ def _echo_results(
 
         click.echo(to_html(results, names), nl=False)
         return
-    render = to_markdown if fmt == "markdown" else to_text
+    if fmt == "markdown":
+        from compiler.report.invoice_markdown import to_markdown as render
+    else:
+        from compiler.report.invoice_text import to_text as render
     click.echo("\n".join(render(r) for r in results), nl=False)
 
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from compiler.engine.invoice import ReplayResult
+
+_RESULT = TypeAdapter(ReplayResult)
 
 
 def invoice_document(result: ReplayResult) -> dict[str, Any]:
@@ -13,4 +17,10 @@ def invoice_document(result: ReplayResult) -> dict[str, Any]:
 
 def to_json(result: ReplayResult) -> str:
     """Keys in field order, two-space indent, UTF-8 as is: byte-identical run after run."""
-    return result.model_dump_json(indent=2) + "\n"
+    return to_json_bytes(result).decode()
+
+
+def to_json_bytes(result: ReplayResult) -> bytes:
+    """`to_json` as pydantic writes it, UTF-8: a large replay's JSON (20 MB for a thousand
+    invoices) is written out without being decoded and encoded again."""
+    return _RESULT.dump_json(result, indent=2) + b"\n"

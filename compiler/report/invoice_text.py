@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from decimal import Decimal
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from compiler.engine.invoice import (
     AppliedLine,
@@ -23,6 +18,7 @@ from compiler.engine.invoice import (
     UsageLine,
 )
 from compiler.report.labels import BUCKET_LABELS, day, describe_values, money
+from compiler.report.text_table import Column, TextPage, TextTable
 
 
 def _dates(start: datetime, end: datetime, period: PeriodOut | None) -> str:
@@ -99,17 +95,19 @@ def line_rows(line: LineItem, period: PeriodOut | None = None) -> list[tuple[str
     return [(f"conversion of {line.quantity} {line.unit} at {line.rate}", "", "", str(line.amount))]
 
 
-def invoice_table(invoice: Invoice) -> Table:
+def invoice_table(invoice: Invoice) -> TextTable:
     title = (
         f"{invoice.customer_id} · {invoice.contract_id} · "
         f"{day(invoice.period.starting_at)} to {day(invoice.period.ending_before)} · "
         f"{invoice.status} · {invoice.currency}"
     )
-    table = Table(title=title, title_justify="left", show_footer=True, expand=False)
-    table.add_column("Line", footer="Total")
-    table.add_column("Quantity", justify="right")
-    table.add_column("Unit price", justify="right")
-    table.add_column("Amount", justify="right", footer=Text(str(invoice.total), style="bold"))
+    columns = (
+        Column("Line", footer="Total"),
+        Column("Quantity", "right"),
+        Column("Unit price", "right"),
+        Column("Amount", "right", footer=str(invoice.total)),
+    )
+    table = TextTable(title, columns, show_footer=True)
     for line in invoice.line_items:
         for row in line_rows(line, invoice.period):
             table.add_row(*row)
@@ -124,12 +122,10 @@ def invoice_table(invoice: Invoice) -> Table:
     return table
 
 
-def accounting_table(result: ReplayResult) -> Table:
+def accounting_table(result: ReplayResult) -> TextTable:
     accounting = result.accounting
-    table = Table(title="Where every event went", title_justify="left")
-    table.add_column("Bucket")
-    table.add_column("Events", justify="right")
-    table.add_column("Examples")
+    columns = (Column("Bucket"), Column("Events", "right"), Column("Examples"))
+    table = TextTable("Where every event went", columns)
     for bucket, label in BUCKET_LABELS.items():
         count = getattr(accounting, bucket)
         table.add_row(label, str(count), ", ".join(accounting.examples.get(bucket, [])))
@@ -139,29 +135,28 @@ def accounting_table(result: ReplayResult) -> Table:
 
 
 def to_text(result: ReplayResult, width: int = 110) -> str:
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=width, color_system=None, highlight=False)
-    console.print(Text(f"Scenario {result.scenario}", style="bold"))
+    page = TextPage(width)
+    page.line(f"Scenario {result.scenario}", markup=False)
     for invoice in result.invoices:
-        console.print(invoice_table(invoice))
-    console.print(accounting_table(result))
+        page.table(invoice_table(invoice))
+    page.table(accounting_table(result))
     accounting = result.accounting
     for metric, problems in accounting.metric_problems.items():
         for problem, found in problems.items():
-            console.print(
+            page.line(
                 f"metric {metric}: {found.events} event(s) with {problem.replace('_', '-')} "
                 f"property, e.g. {', '.join(found.examples)}"
             )
     for conflict in accounting.conflicts:
-        console.print(
+        page.line(
             f"conflicting duplicate {conflict.transaction_id}: kept {conflict.kept}, "
             f"dropped {conflict.duplicate}"
         )
     for rejected in accounting.rejected:
-        console.print(f"rejected {rejected.file}:{rejected.line}: {rejected.reason}")
+        page.line(f"rejected {rejected.file}:{rejected.line}: {rejected.reason}")
     for item in accounting.unpriced_usage:
-        console.print(
+        page.line(
             f"unpriced {item.product_id}{describe_values(item.pricing_group_values)} "
             f"for {item.contract_id}: {item.quantity} ({item.reason})"
         )
-    return buffer.getvalue()
+    return page.text()
