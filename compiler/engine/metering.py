@@ -218,33 +218,64 @@ def family_usage_query(
     return query
 
 
+def state_alias(prop: Columns, name: str) -> str:
+    """The accounting groups' column saying whether property `name` is a number."""
+    return f"state_{prop.index[name]}"
+
+
+def number_properties(metrics: list[MetricPlan]) -> list[str]:
+    """The properties whose values a sum, max or latest metric reads as numbers."""
+    return sorted(
+        {
+            m.property
+            for m in metrics
+            if m.kind == "simple" and m.aggregate in ("sum", "max", "latest") and m.property
+        }
+    )
+
+
+def number_state(value: exp.Expr) -> exp.Expr:
+    """'missing', 'non_numeric', or NULL for a number."""
+    return exp.Case(
+        ifs=[
+            exp.If(this=value.is_(exp.null()), true=string("missing")),
+            exp.If(
+                this=exp.not_(exp.func("coalesce", is_number(value, "duckdb"), exp.false())),
+                true=string("non_numeric"),
+            ),
+        ]
+    )
+
+
 def problems_query(
     metric: MetricPlan, prop: Columns, examples: int, dialect: Dialect
 ) -> exp.Select | None:
-    """Events a sum/max/latest metric matched whose property is missing or not a number."""
+    """Events a sum/max/latest metric matched whose property is missing or not a number, from
+    the accounting groups (which tell each property's state): per problem, the events and the
+    example lists of the groups that start first, as classification_query gives them."""
     if metric.kind != "simple" or metric.aggregate not in ("sum", "max", "latest"):
         return None
     assert metric.property is not None
-    value = prop(metric.property)
-    problem = exp.Case(
-        ifs=[exp.If(this=value.is_(exp.null()), true=string("missing"))],
-        default=string("non_numeric"),
-    )
-    sample = first_examples(examples, dialect)
-    query = (
+    state = exp.column(state_alias(prop, metric.property))
+    return (
         exp.select(
-            problem.as_("problem"), exp.Count(this=exp.Star()).as_("events"), sample.as_("examples")
+            state.copy().as_("problem"),
+            exp.Sum(this=exp.column("events")).as_("events"),
+            _first_lists("examples", examples, dialect).as_("examples"),
+            _first_lists("example_seqs", examples, dialect).as_("example_seqs"),
         )
-        .from_("attributed")
-        .where(
-            exp.and_(
-                match(metric, prop),
-                exp.not_(exp.func("coalesce", is_number(value, dialect), exp.false())),
-            )
-        )
-        .group_by(exp.column("problem"))
+        .from_("accounting_groups")
+        .where(exp.and_(match(metric, prop), exp.not_(state.copy().is_(exp.null()))))
+        .group_by(state.copy())
     )
-    return query
+
+
+def _first_lists(column: str, examples: int, dialect: Dialect) -> exp.Expr:
+    """The lists in `column` of the `examples` accounting groups that start first."""
+    return exp.Anonymous(
+        this="min_by" if dialect == "spark" else "arg_min",
+        expressions=[exp.column(column), exp.column("first_seq"), exp.Literal.number(examples)],
+    )
 
 
 def claims(metric: MetricPlan, prop: Columns, table: str | None = None) -> exp.Expr:
@@ -276,24 +307,31 @@ def accounting_keys(
     return sorted(names)
 
 
-def accounting_groups_query(keys: list[str], prop: Columns, examples: int) -> exp.Select:
+def accounting_groups_query(
+    keys: list[str], numbers: list[str], prop: Columns, examples: int
+) -> exp.Select:
     """Attributed events grouped by everything their accounting bucket depends on: contract,
     slice of the period (table `slices`: the period cut at every segment boundary of every
     product, so that a slice lies inside one segment of each), event type and the properties of
-    `accounting_keys`. Events of one group land in one bucket, so the classification runs once
-    per group instead of once per event. Each group keeps its first `examples` transaction IDs
-    and their `seq`s, in input order. Run by the store (DuckDB), like attribution."""
+    `accounting_keys`, and whether each property of `numbers` is a number (`state_i`, see
+    number_state). Events of one group land in one bucket and have the same problems, so the
+    classification and the problem report run once per group instead of once per event. Each
+    group keeps its first `examples` transaction IDs and their `seq`s, in input order. Run by
+    the store (DuckDB), like attribution."""
     grouped = [
         exp.column("contract_id", table="e"),
         exp.column("slice_start", table="s"),
         exp.column("event_type", table="e"),
         *[prop(k, "e") for k in keys],
     ]
+    states = [number_state(prop(n, "e")) for n in numbers]
+    grouped += states
     selected: list[exp.Expr] = [
         grouped[0].copy(),
         grouped[1].copy().as_("timestamp"),  # any instant of the slice stands for all of it
         grouped[2].copy(),
-        *[g.copy() for g in grouped[3:]],
+        *[g.copy() for g in grouped[3 : 3 + len(keys)]],
+        *[st.copy().as_(state_alias(prop, n)) for st, n in zip(states, numbers, strict=True)],
         exp.Count(this=exp.Star()).as_("events"),
         exp.func("min", exp.column("seq", table="e")).as_("first_seq"),
         first_examples(examples, "duckdb").as_("examples"),
@@ -370,20 +408,12 @@ def classification_query(
         bucket.as_("bucket"),
         *[exp.column(c, table="e") for c in ("events", "first_seq", "examples", "example_seqs")],
     ).from_(exp.to_table("accounting_groups").as_("e"))
-    first = "min_by" if dialect == "spark" else "arg_min"
-
-    def firsts(column: str) -> exp.Expr:
-        return exp.Anonymous(
-            this=first,
-            expressions=[exp.column(column), exp.column("first_seq"), exp.Literal.number(examples)],
-        )
-
     query = (
         exp.select(
             exp.column("bucket"),
             exp.Sum(this=exp.column("events")).as_("events"),
-            firsts("examples").as_("examples"),
-            firsts("example_seqs").as_("example_seqs"),
+            _first_lists("examples", examples, dialect).as_("examples"),
+            _first_lists("example_seqs", examples, dialect).as_("example_seqs"),
         )
         .from_(inner.subquery("classified"))
         .group_by(exp.column("bucket"))

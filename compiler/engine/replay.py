@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 from compiler.engine.attribution import EXAMPLES, Attribution, attribute
 from compiler.engine.contracts import ContractInstance, place_contracts
@@ -38,6 +39,7 @@ from compiler.engine.metering import (
     family_key,
     family_usage_query,
     needed_properties,
+    number_properties,
     presentation_alias,
     pricing_alias,
     problems_query,
@@ -140,7 +142,12 @@ def _replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
         accounting_columns = accounting_keys(list(plan.metrics.values()), usage_products)
         store.create_table(
             "accounting_groups",
-            accounting_groups_query(accounting_columns, columns, EXAMPLES).sql(dialect="duckdb"),
+            accounting_groups_query(
+                accounting_columns,
+                number_properties(list(plan.metrics.values())),
+                columns,
+                EXAMPLES,
+            ).sql(dialect="duckdb"),
         )
         executor.share("accounting_groups")
         measured: dict[str, dict[AggregateKey, list[Aggregate]]] = {}
@@ -334,6 +341,17 @@ def _slices(
     ]
 
 
+def _first_examples(row: Mapping[str, Any]) -> list[str]:
+    """The first transaction IDs in input order, from the example lists of the accounting
+    groups that start first (`examples`, and their `seq`s in `example_seqs`)."""
+    firsts = sorted(
+        (seq, transaction_id)
+        for seqs, ids in zip(row["example_seqs"], row["examples"], strict=True)
+        for seq, transaction_id in zip(seqs, ids, strict=True)
+    )
+    return [transaction_id for _, transaction_id in firsts[:EXAMPLES]]
+
+
 def _accounting(
     executor: Executor,
     plan: RatingPlan,
@@ -355,12 +373,7 @@ def _accounting(
     for row in executor.rows(classified):
         buckets[row["bucket"]] = int(row["events"])
         if row["bucket"] != "rated":  # examples are for tracing problems
-            firsts = sorted(
-                (seq, transaction_id)
-                for seqs, ids in zip(row["example_seqs"], row["examples"], strict=True)
-                for seq, transaction_id in zip(seqs, ids, strict=True)
-            )
-            examples[row["bucket"]] = [transaction_id for _, transaction_id in firsts[:EXAMPLES]]
+            examples[row["bucket"]] = _first_examples(row)
     problems: dict[str, dict[str, Problem]] = {}
     for metric in plan.metrics.values():
         query = problems_query(metric, columns, EXAMPLES, executor.dialect)
@@ -369,7 +382,7 @@ def _accounting(
         # by name: the engines' hash aggregation leaves row order to chance
         for row in sorted(executor.rows(query), key=lambda r: str(r["problem"])):
             problems.setdefault(metric.id, {})[row["problem"]] = Problem(
-                events=int(row["events"]), examples=list(row["examples"])
+                events=int(row["events"]), examples=_first_examples(row)
             )
     return Accounting(
         read=ingested.read,

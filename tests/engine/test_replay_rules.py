@@ -372,6 +372,23 @@ def test_bucket_examples_are_the_first_events_read_across_groups(tmp_path: Path)
     assert result.accounting.unmetered == 2
 
 
+def test_problem_examples_are_the_first_events_read_across_groups(tmp_path: Path) -> None:
+    """The problem report reads the accounting groups too: its examples must be the first
+    three problem events in input order, whichever groups (here, models) they fall in."""
+    result = replay(
+        tmp_path,
+        [
+            request("x", model="b", txid="b1"),
+            request("x", model="a", txid="a1", at="2026-11-20T00:00:00Z"),
+            request(1_000_000),
+            request("x", model="b", txid="b2"),
+            request("x", model="c", txid="c1"),
+        ],
+    )
+    problem = result.accounting.metric_problems["tokens"]["non_numeric"]
+    assert (problem.events, problem.examples) == (4, ["b1", "a1", "b2"])
+
+
 def test_presentation_sub_lines_split_the_amount_by_largest_remainder(tmp_path: Path) -> None:
     rates = """
       tokens:
