@@ -136,7 +136,7 @@ def accounting_table(result: ReplayResult) -> TextTable:
 
 def to_text(result: ReplayResult, width: int = 110) -> str:
     page = TextPage(width)
-    page.line(f"Scenario {result.scenario}", markup=False)
+    page.line(f"Scenario {result.scenario}")
     for invoice in result.invoices:
         page.table(invoice_table(invoice))
     page.table(accounting_table(result))

@@ -5,8 +5,11 @@ wrapping every cell. Our tables almost always fit the page with one line per cel
 rich's layout is simple: a heavy-head box, one space of padding, every column as wide as its
 widest cell, the title padded to the table's width. `TextPage` draws that case itself and hands
 anything else to rich (a cell or title that would wrap, text outside printable Unicode), so the
-page is byte for byte what rich would print. Cell text goes through rich's markup and emoji
-codes as before, but only when it contains `[` or `:…:`: those are the only texts they change.
+page is byte for byte what rich would print.
+
+Text is shown literally on both paths: names and descriptions come from untrusted packages, so
+`[...]` is never rich markup and `:word:` never an emoji code. The fast path takes text as is;
+rich gets `Text` objects (and a console with markup, emoji and highlighting off).
 
 Styles are never kept: the page is plain text, without a colour system to show them.
 """
@@ -14,7 +17,6 @@ Styles are never kept: the page is plain text, without a colour system to show t
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -23,10 +25,9 @@ from rich.cells import cell_len
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
 Justify = Literal["left", "right"]
-
-_EMOJI_CODE = re.compile(r":\S*:")  # a superset of what rich replaces with an emoji
 
 # rich's HEAVY_HEAD box: top, header, under the header, body, between sections, bottom.
 # Body and footer rows share one border in that box.
@@ -66,13 +67,17 @@ class TextTable:
             self.section_ends.add(len(self.rows) - 1)
 
     def to_rich(self) -> Table:
+        """The rich table, every string as a `Text` so that rich reads no markup or emoji in it."""
         from rich.table import Table
+        from rich.text import Text
 
-        table = Table(title=self.title, title_justify="left", show_footer=self.show_footer)
+        table = Table(title=Text(self.title), title_justify="left", show_footer=self.show_footer)
         for column in self.columns:
-            table.add_column(column.header, footer=column.footer, justify=column.justify)
+            table.add_column(
+                Text(column.header), footer=Text(column.footer), justify=column.justify
+            )
         for index, row in enumerate(self.rows):
-            table.add_row(*row, end_section=index in self.section_ends)
+            table.add_row(*map(Text, row), end_section=index in self.section_ends)
         return table
 
 
@@ -85,15 +90,15 @@ class TextPage:
         self._console: Console | None = None
         self._buffer = io.StringIO()
 
-    def line(self, text: str, markup: bool = True) -> None:
-        """`console.print(text)`; with `markup=False`, `console.print(Text(text))`."""
-        shown = self._shown(text) if markup else text
-        if shown.isprintable() and cell_len(shown) <= self.width:
-            self._parts.append(shown + "\n")
+    def line(self, text: str) -> None:
+        """`console.print(Text(text))`: the text as is, wrapped to the page."""
+        # rich crops trailing spaces past the width counted in characters, not cells ("é  ")
+        if text.isprintable() and max(cell_len(text), len(text)) <= self.width:
+            self._parts.append(text + "\n")
             return
         from rich.text import Text
 
-        self._parts.append(self._rich(text if markup else Text(text)))
+        self._parts.append(self._rich(Text(text)))
 
     def table(self, table: TextTable) -> None:
         drawn = self._draw(table)
@@ -104,15 +109,18 @@ class TextPage:
 
     def _draw(self, table: TextTable) -> str | None:
         """The table as rich draws it, or None when rich would wrap or measure differently."""
-        rows = [tuple(self._shown(column.header) for column in table.columns)]
-        rows += [tuple(self._shown(cell) for cell in row) for row in table.rows]
+        rows = [tuple(column.header for column in table.columns), *table.rows]
         if table.show_footer:
-            rows.append(tuple(self._shown(col.footer) for col in table.columns))
-        title = self._shown(table.title)
+            rows.append(tuple(column.footer for column in table.columns))
+        title = table.title
         if not all(cell.isprintable() for row in rows for cell in row) or not title.isprintable():
             return None
         lengths = [[cell_len(cell) for cell in row] for row in rows]
         widths = [max(column) for column in zip(*lengths, strict=True)]
+        # rich wraps text of no width (a lone combining mark) away in a column 0 cells wide
+        columns = zip(*rows, strict=True)
+        if any(width == 0 and any(cells) for width, cells in zip(widths, columns, strict=True)):
+            return None
         table_width = sum(widths) + 3 * len(widths) + 1  # padding, borders
         if table_width > self.width or cell_len(title) > table_width:
             return None
@@ -141,13 +149,7 @@ class TextPage:
         out.append(rule(_BOTTOM))
         return "".join(out)
 
-    def _shown(self, text: str) -> str:
-        """The text rich shows for a string: after markup and emoji codes, if it has any."""
-        if "[" not in text and (":" not in text or not _EMOJI_CODE.search(text)):
-            return text
-        return self._rich_console().render_str(text).plain
-
-    def _rich(self, renderable: object) -> str:
+    def _rich(self, renderable: Table | Text) -> str:
         console = self._rich_console()
         console.print(renderable)
         printed = self._buffer.getvalue()
@@ -160,6 +162,11 @@ class TextPage:
             from rich.console import Console  # only for what the fast path leaves to rich
 
             self._console = Console(
-                file=self._buffer, width=self.width, color_system=None, highlight=False
+                file=self._buffer,
+                width=self.width,
+                color_system=None,
+                markup=False,
+                emoji=False,
+                highlight=False,
             )
         return self._console

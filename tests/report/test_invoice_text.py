@@ -1,0 +1,86 @@
+"""`plan preview --format text`: names and labels from packages are shown as written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from compiler import api
+from compiler.cli import main
+from compiler.engine.invoice import UsageLine
+from compiler.report.invoice_text import to_text
+from tests.support import PACKAGES, write_package
+
+# What rich would read as markup ([bold]...[/bold]) or an emoji code (:smile:) if it were asked.
+LITERAL = {
+    "package.yaml": "package: {name: literal}\n",
+    "metrics.yaml": """\
+        metrics:
+          calls: {name: Calls, event_type: call, aggregate: count}
+        """,
+    "products.yaml": """\
+        products:
+          calls: {name: "Calls :smile: [bold]x[/bold]", type: usage, metric: calls}
+        """,
+    "rate_cards.yaml": """\
+        rate_cards:
+          list:
+            name: List
+            currency: USD
+            rates:
+              calls: [{price: 1}]
+        """,
+    "contract_templates.yaml": """\
+        contract_templates:
+          payg:
+            name: PAYG
+            rate_card: list
+            overrides:
+              - {products: [calls], multiplier: 0.85}
+        """,
+    "scenarios/one/scenario.yaml": """\
+        scenario:
+          period: {starting_at: 2026-03-01, ending_before: 2026-04-01}
+        customers:
+          acme:
+            name: Acme
+            contracts: [{id: acme-1, template: payg, starting_at: 2026-01-01}]
+        """,
+    "scenarios/one/events.jsonl": """\
+        {"transaction_id": "t1", "customer_id": "acme", "event_type": "call",\
+         "timestamp": "2026-03-02T00:00:00Z"}
+        """,
+}
+
+
+def test_names_and_override_labels_are_shown_as_written(tmp_path: Path) -> None:
+    package = write_package(tmp_path / "literal", LITERAL)
+    result = CliRunner().invoke(main, ["preview", str(package)])  # text is the default
+    assert result.exit_code == 0, result.output
+    assert (
+        "│ Calls :smile: [bold]x[/bold]  [template override #1 (multiplier 0.85)] │"
+        in result.output
+    )
+    assert "😄" not in result.output
+
+
+def _line_column(text: str) -> str:
+    """The first column of every table row, joined: wrapped cells read as one text again."""
+    cells = [row.split("│")[1] for row in text.splitlines() if row.startswith("│")]
+    return " ".join(" ".join(cells).split())
+
+
+def test_every_override_label_of_the_example_is_shown() -> None:
+    """The enterprise quarter's lines wrap at the default width: rich draws those tables."""
+    (result,) = api.preview(PACKAGES / "ai-platform", "enterprise-quarter")
+    labels = [
+        f"[{line.override}]"
+        for invoice in result.invoices
+        for line in invoice.line_items
+        if isinstance(line, UsageLine) and line.override
+    ]
+    assert "[template override #1 (multiplier 0.85)]" in labels
+    for width in (110, 300):  # wrapped by rich, drawn on one line per cell
+        shown = _line_column(to_text(result, width))
+        assert sum(shown.count(label) for label in set(labels)) == len(labels)
