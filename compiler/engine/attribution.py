@@ -2,14 +2,22 @@
 
 Order (SPEC 5.3): duplicate (first in input order wins), unknown_customer (neither a customer ID
 nor an ingest alias), outside_contract (no contract of the customer covers its timestamp),
-outside_period (in a contract, in no invoiced period). What passes is the view `attributed`:
-`seq, transaction_id, customer_id, contract_id, period_start, event_type, timestamp, p_*`.
+outside_period (in a contract, in no invoiced period). The view `classified` holds every parsed
+event with its `bucket` (NULL when attributed); what passes is the view `attributed`:
+`seq, transaction_id, customer_id, contract_id, period_start, slice_start, event_type,
+timestamp, p_*`.
+
+Both are views, not tables: the few queries that read them (metering, accounting) each probe
+small tables (repeated IDs, aliases, contracts, slices) on their way, which costs less than
+writing every event out again; at 10M events such a copy no longer fits a memory limit and
+spills to disk.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -23,6 +31,11 @@ from compiler.engine.store import execute_long, insert_rows, naive_utc
 EXAMPLES = 3
 MAX_CONFLICTS = 100
 BUCKETS = ("duplicate", "unknown_customer", "outside_contract", "outside_period")
+ID_HASH = "hash(transaction_id)"  # SQL; a test makes every ID collide
+
+# (contract, period start, slice start, slice end): each period cut at every segment boundary
+# of every product, so that a slice lies inside one segment of each (see replay._slices)
+SliceRow = tuple[str, datetime, datetime, datetime]
 
 
 @dataclass
@@ -36,6 +49,7 @@ def _load_parties(
     connection: duckdb.DuckDBPyConnection,
     aliases: Mapping[str, str],
     contracts: Sequence[ContractInstance],
+    slices: Sequence[SliceRow],
 ) -> None:
     connection.execute("CREATE TEMP TABLE aliases (alias VARCHAR, customer_id VARCHAR)")
     connection.execute(
@@ -43,8 +57,8 @@ def _load_parties(
         "starting_at TIMESTAMP, ending_before TIMESTAMP)"
     )
     connection.execute(
-        "CREATE TEMP TABLE periods (contract_id VARCHAR, period_start TIMESTAMP, "
-        "period_end TIMESTAMP)"
+        "CREATE TEMP TABLE slices (contract_id VARCHAR, period_start TIMESTAMP, "
+        "slice_start TIMESTAMP, slice_end TIMESTAMP)"
     )
     insert_rows(connection, "aliases", ("VARCHAR", "VARCHAR"), sorted(aliases.items()))
     insert_rows(
@@ -58,13 +72,9 @@ def _load_parties(
     )
     insert_rows(
         connection,
-        "periods",
-        ("VARCHAR", "TIMESTAMP", "TIMESTAMP"),
-        [
-            (c.contract_id, naive_utc(p.start), naive_utc(p.end))
-            for c in contracts
-            for p in c.periods
-        ],
+        "slices",
+        ("VARCHAR", "TIMESTAMP", "TIMESTAMP", "TIMESTAMP"),
+        [(c, naive_utc(ps), naive_utc(s), naive_utc(e)) for c, ps, s, e in slices],
     )
 
 
@@ -73,53 +83,73 @@ def attribute(
     names: Sequence[str],
     aliases: Mapping[str, str],
     contracts: Sequence[ContractInstance],
+    slices: Sequence[SliceRow],
     files: Sequence[tuple[Path, str]],
-) -> Attribution:
-    """Classify the view `parsed` and create the view `attributed` of what is attributed."""
-    _load_parties(connection, aliases, contracts)
-    connection.execute(
-        "CREATE TEMP TABLE firsts AS SELECT transaction_id, min(seq) AS seq, count(*) AS copies "
-        "FROM parsed GROUP BY transaction_id"
-    )
-    props = "".join(f", p.{prop_column(i)}" for i in range(len(names)))
+) -> list[Conflict]:
+    """Create the views `classified` and `attributed` over the view `parsed`; the conflicting
+    duplicates found on the way. Bucket counts are `bucket_counts`'s, once the accounting groups
+    (metering.accounting_groups_query) are built from `classified`."""
+    _load_parties(connection, aliases, contracts, slices)
+    # Duplicates: the transaction IDs read more than once, with the seq of their first reading.
+    # Grouping every event by a 64-bit hash of its ID keeps that pass small (a number, not the
+    # text); only the IDs whose hash repeats are then grouped by their text, so a collision of
+    # two different IDs costs a little work and never an event.
     execute_long(
         connection,
-        "attributing events",
+        "finding duplicates",
         f"""
-        CREATE TEMP TABLE classified AS
-        SELECT p.seq, p.transaction_id, a.customer_id, c.contract_id, pe.period_start,
-               p.event_type, p.timestamp{props},
-               CASE WHEN f.seq IS NULL THEN 'duplicate'
+        CREATE TEMP TABLE repeats AS
+        WITH repeated_hashes AS (
+            SELECT {ID_HASH} AS h FROM parsed GROUP BY h HAVING count(*) > 1)
+        SELECT transaction_id, min(seq) AS seq
+        FROM parsed WHERE {ID_HASH} IN (SELECT h FROM repeated_hashes)
+        GROUP BY transaction_id HAVING count(*) > 1
+        """,
+    )
+    props = "".join(f", p.{prop_column(i)}" for i in range(len(names)))
+    connection.execute(f"""
+        CREATE TEMP VIEW classified AS
+        SELECT p.seq, p.transaction_id, a.customer_id, c.contract_id, s.period_start,
+               s.slice_start, p.event_type, p.timestamp{props},
+               CASE WHEN r.seq IS NOT NULL AND r.seq <> p.seq THEN 'duplicate'
                     WHEN a.customer_id IS NULL THEN 'unknown_customer'
                     WHEN c.contract_id IS NULL THEN 'outside_contract'
-                    WHEN pe.period_start IS NULL THEN 'outside_period' END AS bucket
+                    WHEN s.period_start IS NULL THEN 'outside_period' END AS bucket
         FROM parsed p
-        LEFT JOIN firsts f ON f.seq = p.seq
+        LEFT JOIN repeats r ON r.transaction_id = p.transaction_id
         LEFT JOIN aliases a ON a.alias = p.customer_id
         LEFT JOIN contracts c ON c.customer_id = a.customer_id
              AND p.timestamp >= c.starting_at AND p.timestamp < c.ending_before
-        LEFT JOIN periods pe ON pe.contract_id = c.contract_id
-             AND p.timestamp >= pe.period_start AND p.timestamp < pe.period_end
-    """,
-    )
-    result = Attribution()
-    rows = connection.execute(f"""
-        SELECT bucket, count(*), list(transaction_id ORDER BY seq)[1:{EXAMPLES}]
-        FROM classified WHERE bucket IS NOT NULL GROUP BY bucket
-    """).fetchall()
-    for bucket, count, examples in rows:
-        result.counts[bucket] = int(count)
-        result.examples[bucket] = list(examples)
-    # a view, not a copy: the queries that follow scan the attributed rows a few times, which
-    # costs less than writing them out again (nothing reads them in `seq` order but by sorting)
+        LEFT JOIN slices s ON s.contract_id = c.contract_id
+             AND p.timestamp >= s.slice_start AND p.timestamp < s.slice_end
+    """)
     columns = "".join(f", {prop_column(i)}" for i in range(len(names)))
     connection.execute(f"""
         CREATE TEMP VIEW attributed AS
-        SELECT seq, transaction_id, customer_id, contract_id, period_start, event_type,
-               timestamp{columns}
+        SELECT seq, transaction_id, customer_id, contract_id, period_start, slice_start,
+               event_type, timestamp{columns}
         FROM classified WHERE bucket IS NULL
     """)
-    result.conflicts = _conflicts(connection, files)
+    return _conflicts(connection, files)
+
+
+def bucket_counts(connection: duckdb.DuckDBPyConnection) -> Attribution:
+    """The events of each attribution bucket, and the first few of each, in input order, from
+    table `accounting_groups` (metering.accounting_groups_query)."""
+    result = Attribution()
+    rows = connection.execute(f"""
+        SELECT attribution, sum(events), arg_min(examples, first_seq, {EXAMPLES}),
+               arg_min(example_seqs, first_seq, {EXAMPLES})
+        FROM accounting_groups WHERE attribution IS NOT NULL GROUP BY attribution
+    """).fetchall()
+    for bucket, count, examples, seqs in rows:
+        result.counts[bucket] = int(count)
+        firsts = sorted(
+            (seq, transaction_id)
+            for group_seqs, ids in zip(seqs, examples, strict=True)
+            for seq, transaction_id in zip(group_seqs, ids, strict=True)
+        )
+        result.examples[bucket] = [transaction_id for _, transaction_id in firsts[:EXAMPLES]]
     return result
 
 
@@ -129,8 +159,8 @@ def _conflicts(
     # only transaction IDs read more than once can conflict: the join keeps just those
     rows = connection.execute(f"""
         WITH repeated AS (
-            SELECT p.transaction_id, p.seq, p.content, f.seq AS first_seq
-            FROM parsed p JOIN firsts f USING (transaction_id) WHERE f.copies > 1)
+            SELECT p.transaction_id, p.seq, p.content, r.seq AS first_seq
+            FROM parsed p JOIN repeats r USING (transaction_id))
         SELECT d.transaction_id, d.first_seq, d.seq
         FROM repeated d JOIN repeated k ON k.seq = d.first_seq
         WHERE d.seq <> d.first_seq AND d.content <> k.content

@@ -78,8 +78,10 @@ def _paths(paths: Sequence[tuple[str, ...]]) -> exp.Expr:
     return exp.Array(expressions=[_pointer(*p) for p in paths])
 
 
-def fast_query(names: Sequence[str]) -> str:
-    """Every non-blank line of the files given as the list parameter, fields extracted."""
+def fast_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> str:
+    """Every non-blank line of `files` (file index, path), given again as the list parameter,
+    fields extracted. Each row names its file by index, not by its path (which would be copied
+    into every row)."""
     properties = [("properties", n) for n in names]
     paths = [*ROOT_PATHS, *properties]
     text_paths = [*TEXT_ROOT_PATHS, *properties]
@@ -164,8 +166,17 @@ def fast_query(names: Sequence[str]) -> str:
         exp.false(),
     )
     timestamp = exp.cast(exp.cast(texts["timestamp"], "TIMESTAMPTZ"), "TIMESTAMP")
+    file_index = _call(
+        "list_extract",
+        exp.Array(expressions=[exp.Literal.number(i) for i, _ in files]),
+        _call(
+            "list_position",
+            exp.Array(expressions=[_string(str(path)) for _, path in files]),
+            exp.column("filename"),
+        ),
+    )
     query = exp.select(
-        exp.column("filename"),
+        file_index.as_("file_index"),
         plain.as_("plain"),
         texts["transaction_id"].as_("transaction_id"),
         texts["customer_id"].as_("customer_id"),
@@ -241,15 +252,19 @@ def ingest(
         SELECT f.file_index * {FILE_STRIDE} + l.rowid - f.first_row + 1 AS seq,
                l.transaction_id, l.customer_id,
                l.event_type, l.timestamp{_columns(names, "l")}, l.content
-        FROM fast_lines l JOIN file_index f USING (filename)
+        FROM fast_lines l JOIN file_index f USING (file_index)
         WHERE NOT f.slow
         UNION ALL
         SELECT * FROM slow_lines
         {from_parquet}"""
     )
     fast_read = connection.execute(
-        "SELECT count(*) FROM fast_lines JOIN file_index USING (filename) WHERE NOT slow"
+        "SELECT count(*) FROM fast_lines JOIN file_index USING (file_index) WHERE NOT slow"
     ).fetchone()
+    # Only the reading above needed rows kept in order (a file's rowids number its lines);
+    # from here on `seq` orders whatever must be ordered, and DuckDB may stream and spill more
+    # freely without keeping insertion order.
+    connection.execute("SET preserve_insertion_order = false")
     order = {shown: i for i, (_, shown) in enumerate(files)}
     rejected.sort(key=lambda r: (order.get(r.file, len(files)), r.line))
     return Ingested(read + (fast_read[0] if fast_read else 0), rejected)
@@ -263,7 +278,7 @@ def _read_fast(
     connection.execute("ALTER TABLE file_index ADD COLUMN first_row BIGINT DEFAULT 0")
     props = "".join(f", {prop_column(i)} VARCHAR" for i in range(len(names)))
     connection.execute(
-        "CREATE TEMP TABLE fast_lines (filename VARCHAR, plain BOOLEAN, transaction_id VARCHAR, "
+        "CREATE TEMP TABLE fast_lines (file_index BIGINT, plain BOOLEAN, transaction_id VARCHAR, "
         f"customer_id VARCHAR, event_type VARCHAR, timestamp TIMESTAMP{props}, content UBIGINT)"
     )
     if not files:
@@ -272,7 +287,7 @@ def _read_fast(
         execute_long(
             connection,
             "reading events",
-            f"INSERT INTO fast_lines {fast_query(names)}",
+            f"INSERT INTO fast_lines {fast_query(names, files)}",
             [[str(path) for _, path in files]],
         )
     except duckdb.Error:
@@ -284,12 +299,13 @@ def _read_fast(
         )
     # seq counts event lines within each file: position = rowid - the file's first rowid + 1
     connection.execute(
-        "UPDATE file_index SET first_row = m.first_row FROM (SELECT filename, min(rowid) AS "
-        "first_row FROM fast_lines GROUP BY filename) m WHERE file_index.filename = m.filename"
+        "UPDATE file_index SET first_row = m.first_row FROM (SELECT file_index, min(rowid) AS "
+        "first_row FROM fast_lines GROUP BY file_index) m "
+        "WHERE file_index.file_index = m.file_index"
     )
     connection.execute(
-        "UPDATE file_index SET slow = true WHERE filename IN "
-        "(SELECT DISTINCT filename FROM fast_lines WHERE NOT plain)"
+        "UPDATE file_index SET slow = true WHERE file_index IN "
+        "(SELECT DISTINCT file_index FROM fast_lines WHERE NOT plain)"
     )
     rows = connection.execute("SELECT file_index FROM file_index WHERE slow").fetchall()
     return {row[0] for row in rows}

@@ -191,11 +191,11 @@ def family_usage_query(
             this=exp.Literal.number(1), expression=exp.func("grouping", presentation[0].copy())
         )
     selected.append(detail.as_("detail"))
+    # an event's segment is the one that holds its slice: an equality join on a small table
     join_on = exp.and_(
         exp.column("product_id", table="s").eq(string(product.id)),
         exp.column("contract_id", table="s").eq(exp.column("contract_id", table="e")),
-        exp.column("timestamp", table="e") >= exp.column("segment_start", table="s"),
-        exp.column("timestamp", table="e") < exp.column("segment_end", table="s"),
+        exp.column("slice_start", table="s").eq(exp.column("slice_start", table="e")),
     )
     query = (
         exp.select(*selected)
@@ -265,7 +265,13 @@ def problems_query(
             _first_lists("example_seqs", examples, dialect).as_("example_seqs"),
         )
         .from_("accounting_groups")
-        .where(exp.and_(match(metric, prop), exp.not_(state.copy().is_(exp.null()))))
+        .where(
+            exp.and_(
+                exp.column("attribution").is_(exp.null()),
+                match(metric, prop),
+                exp.not_(state.copy().is_(exp.null())),
+            )
+        )
         .group_by(state.copy())
     )
 
@@ -310,27 +316,28 @@ def accounting_keys(
 def accounting_groups_query(
     keys: list[str], numbers: list[str], prop: Columns, examples: int
 ) -> exp.Select:
-    """Attributed events grouped by everything their accounting bucket depends on: contract,
-    slice of the period (table `slices`: the period cut at every segment boundary of every
-    product, so that a slice lies inside one segment of each), event type and the properties of
-    `accounting_keys`, and whether each property of `numbers` is a number (`state_i`, see
-    number_state). Events of one group land in one bucket and have the same problems, so the
-    classification and the problem report run once per group instead of once per event. Each
-    group keeps its first `examples` transaction IDs and their `seq`s, in input order. Run by
-    the store (DuckDB), like attribution."""
+    """Every parsed event (view `classified`), grouped by everything its accounting depends on:
+    its attribution bucket (`attribution`, NULL when attributed), contract, slice of the period
+    (each period cut at every segment boundary of every product, so that a slice lies inside
+    one segment of each), event type, the properties of `accounting_keys`, and whether each
+    property of `numbers` is a number (`state_i`, see number_state). Events of one group land
+    in one bucket and have the same problems, so the attribution counts, the classification
+    and the problem report run once per group instead of once per event. Each group keeps its
+    first `examples` transaction IDs and their `seq`s, in input order. Run by the store
+    (DuckDB), like attribution."""
     grouped = [
+        exp.column("bucket", table="e"),
         exp.column("contract_id", table="e"),
-        exp.column("slice_start", table="s"),
+        exp.column("slice_start", table="e"),
         exp.column("event_type", table="e"),
         *[prop(k, "e") for k in keys],
     ]
     states = [number_state(prop(n, "e")) for n in numbers]
-    grouped += states
     selected: list[exp.Expr] = [
-        grouped[0].copy(),
-        grouped[1].copy().as_("timestamp"),  # any instant of the slice stands for all of it
-        grouped[2].copy(),
-        *[g.copy() for g in grouped[3 : 3 + len(keys)]],
+        grouped[0].copy().as_("attribution"),
+        grouped[1].copy(),
+        grouped[2].copy().as_("timestamp"),  # any instant of the slice stands for all of it
+        *[g.copy() for g in grouped[3:]],
         *[st.copy().as_(state_alias(prop, n)) for st, n in zip(states, numbers, strict=True)],
         exp.Count(this=exp.Star()).as_("events"),
         exp.func("min", exp.column("seq", table="e")).as_("first_seq"),
@@ -340,17 +347,8 @@ def accounting_groups_query(
             expressions=[exp.column("seq"), exp.column("seq"), exp.Literal.number(examples)],
         ).as_("example_seqs"),
     ]
-    on = exp.and_(
-        exp.column("contract_id", table="s").eq(exp.column("contract_id", table="e")),
-        exp.column("period_start", table="s").eq(exp.column("period_start", table="e")),
-        exp.column("timestamp", table="e") >= exp.column("slice_start", table="s"),
-        exp.column("timestamp", table="e") < exp.column("slice_end", table="s"),
-    )
     return (
-        exp.select(*selected)
-        .from_(exp.to_table("attributed").as_("e"))
-        .join(exp.to_table("slices").as_("s"), on=on)
-        .group_by(*grouped)
+        exp.select(*selected).from_(exp.to_table("classified").as_("e")).group_by(*grouped, *states)
     )
 
 
@@ -404,10 +402,17 @@ def classification_query(
         ],
         default=string("unmetered"),
     )
-    inner = exp.select(
-        bucket.as_("bucket"),
-        *[exp.column(c, table="e") for c in ("events", "first_seq", "examples", "example_seqs")],
-    ).from_(exp.to_table("accounting_groups").as_("e"))
+    inner = (
+        exp.select(
+            bucket.as_("bucket"),
+            *[
+                exp.column(c, table="e")
+                for c in ("events", "first_seq", "examples", "example_seqs")
+            ],
+        )
+        .from_(exp.to_table("accounting_groups").as_("e"))
+        .where(exp.column("attribution", table="e").is_(exp.null()))
+    )
     query = (
         exp.select(
             exp.column("bucket"),

@@ -18,7 +18,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from compiler.engine.attribution import EXAMPLES, Attribution, attribute
+from compiler.engine.attribution import EXAMPLES, Attribution, attribute, bucket_counts
 from compiler.engine.contracts import ContractInstance, place_contracts
 from compiler.engine.executors import Engine, Executor, open_executor
 from compiler.engine.ingest import Ingested, ingest
@@ -117,11 +117,6 @@ def _replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
         open_executor(inputs.engine, store) as executor,
     ):
         ingested = ingest(store.connection, files, columns.names)
-        attributed = attribute(
-            store.connection, columns.names, customer_index(inputs.customers), contracts, files
-        )
-        executor.share("attributed")  # before the lock: the bulk may still go over as a file
-        store.lock()
         overrides = {c.contract_id: placed_overrides(c) for c in contracts}
         segment_rows = [
             (product.id, c.contract_id, period.start, start, end)
@@ -136,20 +131,31 @@ def _replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
                 product.id,
             )
         ]
-        store.create_segments(segment_rows)
-        executor.share("segments")
-        store.create_slices(_slices(contracts, segment_rows))
-        accounting_columns = accounting_keys(list(plan.metrics.values()), usage_products)
+        slices = _slices(contracts, segment_rows)
+        conflicts = attribute(
+            store.connection,
+            columns.names,
+            customer_index(inputs.customers),
+            contracts,
+            slices,
+            files,
+        )
         store.create_table(
             "accounting_groups",
             accounting_groups_query(
-                accounting_columns,
+                accounting_keys(list(plan.metrics.values()), usage_products),
                 number_properties(list(plan.metrics.values())),
                 columns,
                 EXAMPLES,
             ).sql(dialect="duckdb"),
         )
-        executor.share("accounting_groups")
+        attributed = bucket_counts(store.connection)
+        attributed.conflicts = conflicts
+        store.create_segments(_slice_segments(slices, segment_rows))
+        # shared before the lock: the bulk may still go over as a file
+        for table in ("attributed", "segments", "accounting_groups"):
+            executor.share(table)
+        store.lock()
         measured: dict[str, dict[AggregateKey, list[Aggregate]]] = {}
         for family in _families(simple, segment_rows):
             measured.update(_aggregates(executor, family, columns))
@@ -244,9 +250,7 @@ def _aggregates(
     first, _ = family[0]
     pricing = [pricing_alias(i) for i in range(len(first.pricing_group_keys))]
     shown_as = [presentation_alias(i) for i in range(len(first.presentation_group_keys))]
-    found: list[dict[tuple[str, datetime, datetime, GroupValues], Aggregate]] = [
-        {} for _ in family
-    ]
+    found: list[dict[tuple[str, datetime, datetime, GroupValues], Aggregate]] = [{} for _ in family]
     details = []
     instants: dict[datetime, datetime] = {}  # few distinct instants (period, segment bounds)
 
@@ -350,6 +354,23 @@ def _first_examples(row: Mapping[str, Any]) -> list[str]:
         for seq, transaction_id in zip(seqs, ids, strict=True)
     )
     return [transaction_id for _, transaction_id in firsts[:EXAMPLES]]
+
+
+def _slice_segments(
+    slices: Sequence[tuple[str, datetime, datetime, datetime]],
+    segment_rows: Sequence[tuple[str, str, datetime, datetime, datetime]],
+) -> list[tuple[str, str, datetime, datetime, datetime, datetime]]:
+    """(product, contract, period start, slice start, segment start, segment end): the
+    segment of each product that holds each slice."""
+    starts: dict[tuple[str, datetime], list[datetime]] = defaultdict(list)
+    for contract_id, period_start, start, _ in slices:
+        starts[(contract_id, period_start)].append(start)
+    return [
+        (product_id, contract_id, period_start, slice_start, start, end)
+        for product_id, contract_id, period_start, start, end in segment_rows
+        for slice_start in starts[(contract_id, period_start)]
+        if start <= slice_start < end
+    ]
 
 
 def _accounting(

@@ -561,3 +561,21 @@ def test_replay_gives_the_cycle_collector_back_even_when_it_fails(
     with pytest.raises(RuntimeError, match="boom"):
         replay(tmp_path / "failing", [request(1)])
     assert gc.isenabled()
+
+
+def test_dedup_stays_exact_when_transaction_id_hashes_collide(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Duplicates are found by grouping a hash of the IDs first; with every ID colliding,
+    only an ID read twice is a duplicate all the same."""
+    import compiler.engine.attribution as attribution
+
+    monkeypatch.setattr(attribution, "ID_HASH", "42")
+    result = replay(
+        tmp_path,
+        [request(1_000_000, txid="a"), request(1_000_000, txid="b"), request(9, txid="a")],
+    )
+    # a and b count, the second a is a duplicate (and a conflict): (1M + 1M) × 2 / 1M = 4.00
+    assert lines(result, "tokens")[0].amount == Decimal("4.00")
+    assert (result.accounting.duplicate, result.accounting.rated) == (1, 2)
+    assert [c.transaction_id for c in result.accounting.conflicts] == ["a"]
