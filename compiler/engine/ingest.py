@@ -410,8 +410,7 @@ def _read_parquet(
             f"""CREATE TEMP TABLE parquet_rows AS
             SELECT filename, file_row_number + 1 AS row, {reason} AS reason,
                    transaction_id, customer_id, event_type, {moment} AS timestamp{props},
-                   hash(customer_id, event_type, CAST({moment} AS VARCHAR),
-                        CAST(properties AS VARCHAR)) AS content
+                   hash(customer_id, event_type, {moment}, properties) AS content
             FROM read_parquet(?, filename = true, file_row_number = true)""",
             [[str(path) for _, path in files]],
         )
