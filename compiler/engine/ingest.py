@@ -56,11 +56,22 @@ def _call(name: str, *args: exp.Expr) -> exp.Expr:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
+def _after_key(line: exp.Expr, name: str) -> exp.Expr:
+    """The line's text right after `"name":`."""
+    key = _string(json.dumps(name, ensure_ascii=False) + ":")
+    return exp.func("ltrim", exp.func("split_part", line, key, exp.Literal.number(2)))
+
+
 def _raw_number(line: exp.Expr, name: str) -> exp.Expr:
     """The text of the number right after `"name":` in the line itself."""
-    key = _string(json.dumps(name, ensure_ascii=False) + ":")
-    after = exp.func("ltrim", exp.func("split_part", line, key, exp.Literal.number(2)))
-    return exp.func("regexp_extract", after, _string(r"^-?[0-9]+(\.[0-9]+)?"))
+    return exp.func("regexp_extract", _after_key(line, name), _string(r"^-?[0-9]+(\.[0-9]+)?"))
+
+
+def _has_exponent(line: exp.Expr, name: str) -> exp.Expr:
+    """Whether the number after `"name":` has an exponent, which only the Python reader turns
+    into the reference's text (0E-12 is 0.000000000000 there; the fraction before the exponent
+    could pass for the whole number)."""
+    return exp.func("regexp_matches", _after_key(line, name), _string(r"^-?[0-9]+(\.[0-9]+)?[eE]"))
 
 
 # Paths whose JSON types are read from every line (one parse), and those whose texts are (a
@@ -131,7 +142,7 @@ def fast_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> str:
             ),
             expression=exp.func("length", key),
         )
-        disagrees = exp.or_(disagrees, repeated)
+        disagrees = exp.or_(disagrees, repeated, _has_exponent(line, name))
         # CASE, not AND/OR: the line's own text is searched only where a number has a fraction
         doubts.append(
             exp.Case(
