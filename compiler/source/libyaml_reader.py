@@ -6,8 +6,8 @@ same data and the same positions from one stream of events produced in C, and ta
 files it reads exactly as the reference does: well-formed single documents of mappings, lists
 and untagged scalars. On anything else it declines (returns None) and the reference reader reads
 the file: a syntax error, a limit exceeded, a tag, an anchor or alias, a duplicate or complex
-key, a directive, several documents, an empty value, a folded scalar, a tab or another unusual
-character, a last line without a line break. It therefore never reports a problem itself (the
+key, a directive, several documents, an empty value, a tab or another unusual character, a last
+line without a line break. It therefore never reports a problem itself (the
 diagnostics are the reference reader's, word for word), never expands an alias, never builds a
 tagged object and never recurses (a stack of open collections, declined past the depth limit).
 

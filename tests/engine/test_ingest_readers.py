@@ -160,3 +160,37 @@ def test_plain_lines_are_read_by_duckdb_exactly() -> None:
     assert (rows[0][1], rows[0][6], rows[0][5]) == ('aé"', "x\\y", "12345678901234.565")
     assert rows[1][5] == "123456789012345678901234"
     assert (rows, rejected, read) == read_rows(lines, fast=False)
+
+
+plain_values = st.one_of(
+    strings.map(json.dumps),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    # fractions a double holds exactly enough for DuckDB's reading to be kept
+    st.decimals(min_value=-(10**6), max_value=10**6, places=3, allow_nan=False).map(str),
+    st.sampled_from(["true", "false", "null"]),
+)
+
+
+@st.composite
+def plain_lines(draw: st.DrawFn) -> str:
+    """Lines DuckDB's reading keeps: valid fields, an object of flat properties."""
+    names = draw(st.lists(st.sampled_from([*NAMES, "other"]), unique=True, max_size=4))
+    properties = "{" + ", ".join(f"{json.dumps(n)}: {draw(plain_values)}" for n in names) + "}"
+    txid = json.dumps(draw(st.text(min_size=1, max_size=12)))
+    customer = json.dumps(draw(st.sampled_from(["acme", 'é\\"x', "a b"])))
+    return (
+        f'{{"transaction_id": {txid}, "customer_id": {customer}, "event_type": "request", '
+        f'"timestamp": "2026-11-10T12:00:00Z", "properties": {properties}}}'
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(plain_lines(), min_size=1, max_size=6))
+def test_duckdb_reads_plain_files_itself_and_as_the_python_reader_does(
+    generated: list[str],
+) -> None:
+    """The test above mostly sends files to the Python reader (one unusual line is enough);
+    here every file is DuckDB's, so its own reading is what is compared."""
+    fast = read_rows(generated, fast=True)
+    assert READ_BY_DUCKDB[True]
+    assert fast == read_rows(generated, fast=False)
