@@ -43,13 +43,14 @@ class Columns:
 
 
 def needed_properties(plan_metrics: list[MetricPlan], products: list[ProductPlan]) -> list[str]:
-    """Every property a simple metric or a usage product reads, in a stable order."""
+    """Every property a simple metric or a usage product reads, in a stable order. A simple
+    metric's own group keys are not among them: they bound the keys its products may group by
+    (validation), and only the products' keys split the events."""
     names: set[str] = set()
     for metric in plan_metrics:
         if metric.kind != "simple":
             continue
         names.update(f.property for f in metric.filters)
-        names.update(metric.group_keys)
         if metric.property:
             names.add(metric.property)
     for product in products:

@@ -84,3 +84,29 @@ def test_a_number_is_the_whole_text(text: str, expected: bool) -> None:
     anchored = exp.func("regexp_matches", value, spark_pattern.expression)
     partial = duckdb.execute(f"SELECT {anchored.sql(dialect='duckdb')}").fetchone()
     assert full == partial == (expected,)
+
+
+def test_only_the_properties_the_replay_reads_are_extracted() -> None:
+    """A metric's own group keys bound its products' keys; they are not read from events
+    unless a product groups by them (every extracted property costs each line's reading)."""
+    from compiler.plan.ir import FilterPlan, MetricPlan, ProductPlan
+
+    metric = MetricPlan(
+        id="tokens",
+        name="Tokens",
+        kind="simple",
+        event_types=("request",),
+        aggregate="sum",
+        property="tokens",
+        filters=(FilterPlan(property="tier", in_=("paid",)),),
+        group_keys=("model", "region", "user"),
+    )
+    product = ProductPlan(
+        id="tokens",
+        name="Tokens",
+        type="usage",
+        metric="tokens",
+        pricing_group_keys=("model",),
+        presentation_group_keys=("user",),
+    )
+    assert needed_properties([metric], [product]) == ["model", "tier", "tokens", "user"]
