@@ -84,7 +84,16 @@ def to_text(report: DiffReport, width: int = 200) -> str:
     lines.append(counts(report))
     buffer = io.StringIO()
     if report.moved:
-        console = Console(file=buffer, width=width, color_system=None, highlight=False)
+        # package and scenario names are a package's own text: shown as written, never
+        # read as rich markup or emoji codes
+        console = Console(
+            file=buffer,
+            width=width,
+            color_system=None,
+            highlight=False,
+            markup=False,
+            emoji=False,
+        )
         console.print(impact_table(report))
     unchanged = len(report.impacts) - len(report.moved)
     money = "; ".join(total_summary(t) for t in report.totals) or "no invoices compared"

@@ -106,3 +106,34 @@ def test_percentage_is_two_places_and_none_on_a_zero_base() -> None:
     assert percentage(Decimal("1"), Decimal("8")) == Decimal("12.50")
     assert percentage(Decimal("-0.005"), Decimal("1")) == Decimal("-0.50")
     assert percentage(Decimal("5"), Decimal("0")) is None
+
+
+def test_the_impact_table_shows_names_as_written() -> None:
+    """A package directory named like rich markup or an emoji code is shown as it is."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from compiler.diff.compare import DiffReport
+    from compiler.diff.impact import InvoiceImpact
+    from compiler.report.diff_text import to_text
+
+    impact = InvoiceImpact(
+        package="[bold]prices[/bold]",
+        scenario=":smile:",
+        customer_id="acme",
+        contract_id="acme-1",
+        starting_at=datetime(2026, 11, 1, tzinfo=UTC),
+        ending_before=datetime(2026, 12, 1, tzinfo=UTC),
+        currency="USD",
+        base_total=Decimal("10.00"),
+        new_total=Decimal("12.50"),
+    )
+    report = DiffReport(
+        base="main",
+        base_commit="0" * 40,
+        as_of=datetime(2026, 11, 24, tzinfo=UTC),
+        packages=["[bold]prices[/bold]"],
+        changes=[],
+        impacts=[impact],
+    )
+    assert "[bold]prices[/bold]/:smile:" in to_text(report)
