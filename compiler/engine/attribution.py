@@ -144,13 +144,19 @@ def bucket_counts(connection: duckdb.DuckDBPyConnection) -> Attribution:
     """).fetchall()
     for bucket, count, examples, seqs in rows:
         result.counts[bucket] = int(count)
-        firsts = sorted(
-            (seq, transaction_id)
-            for group_seqs, ids in zip(seqs, examples, strict=True)
-            for seq, transaction_id in zip(group_seqs, ids, strict=True)
-        )
-        result.examples[bucket] = [transaction_id for _, transaction_id in firsts[:EXAMPLES]]
+        result.examples[bucket] = merge_examples(examples, seqs)
     return result
+
+
+def merge_examples(examples: Sequence[Sequence[str]], seqs: Sequence[Sequence[int]]) -> list[str]:
+    """The first `EXAMPLES` transaction IDs in input order, from the example lists of the
+    accounting groups that start first (`examples`, with their `seq`s alongside)."""
+    firsts = sorted(
+        (seq, transaction_id)
+        for group_seqs, ids in zip(seqs, examples, strict=True)
+        for seq, transaction_id in zip(group_seqs, ids, strict=True)
+    )
+    return [transaction_id for _, transaction_id in firsts[:EXAMPLES]]
 
 
 def _conflicts(

@@ -16,9 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
-from compiler.engine.attribution import EXAMPLES, Attribution, attribute, bucket_counts
+from compiler.engine.attribution import (
+    EXAMPLES,
+    Attribution,
+    attribute,
+    bucket_counts,
+    merge_examples,
+)
 from compiler.engine.contracts import ContractInstance, place_contracts
 from compiler.engine.executors import Engine, Executor, open_executor
 from compiler.engine.ingest import Ingested, ingest
@@ -345,17 +350,6 @@ def _slices(
     ]
 
 
-def _first_examples(row: Mapping[str, Any]) -> list[str]:
-    """The first transaction IDs in input order, from the example lists of the accounting
-    groups that start first (`examples`, and their `seq`s in `example_seqs`)."""
-    firsts = sorted(
-        (seq, transaction_id)
-        for seqs, ids in zip(row["example_seqs"], row["examples"], strict=True)
-        for seq, transaction_id in zip(seqs, ids, strict=True)
-    )
-    return [transaction_id for _, transaction_id in firsts[:EXAMPLES]]
-
-
 def _slice_segments(
     slices: Sequence[tuple[str, datetime, datetime, datetime]],
     segment_rows: Sequence[tuple[str, str, datetime, datetime, datetime]],
@@ -394,7 +388,7 @@ def _accounting(
     for row in executor.rows(classified):
         buckets[row["bucket"]] = int(row["events"])
         if row["bucket"] != "rated":  # examples are for tracing problems
-            examples[row["bucket"]] = _first_examples(row)
+            examples[row["bucket"]] = merge_examples(row["examples"], row["example_seqs"])
     problems: dict[str, dict[str, Problem]] = {}
     for metric in plan.metrics.values():
         query = problems_query(metric, columns, EXAMPLES, executor.dialect)
@@ -403,7 +397,8 @@ def _accounting(
         # by name: the engines' hash aggregation leaves row order to chance
         for row in sorted(executor.rows(query), key=lambda r: str(r["problem"])):
             problems.setdefault(metric.id, {})[row["problem"]] = Problem(
-                events=int(row["events"]), examples=_first_examples(row)
+                events=int(row["events"]),
+                examples=merge_examples(row["examples"], row["example_seqs"]),
             )
     return Accounting(
         read=ingested.read,
