@@ -156,10 +156,8 @@ def _echo_results(
     click.echo("\n".join(render(r) for r in results), nl=False)
 
 
-@main.command()
-@click.argument("package", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--scenario", help="Replay only this scenario (default: all of the package's).")
-@click.option(
+# `preview` and `replay` choose where their metering queries run alike
+engine_option = click.option(
     "--engine",
     type=click.Choice(ENGINES),
     default="duckdb",
@@ -167,6 +165,12 @@ def _echo_results(
     help="Where the metering queries run: duckdb (embedded) or spark (a local Spark session; "
     "needs the [spark] extra and Java 17).",
 )
+
+
+@main.command()
+@click.argument("package", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--scenario", help="Replay only this scenario (default: all of the package's).")
+@engine_option
 @click.option(
     "--format", "fmt", type=click.Choice(PREVIEW_FORMATS), default="text", show_default=True
 )
@@ -254,14 +258,7 @@ def _period(text: str) -> Period:
 @click.option(
     "--as-of", "as_of", metavar="INSTANT", help="Judge draft/finalized at (default: now)."
 )
-@click.option(
-    "--engine",
-    type=click.Choice(ENGINES),
-    default="duckdb",
-    show_default=True,
-    help="Where the metering queries run: duckdb (embedded) or spark (a local Spark session; "
-    "needs the [spark] extra and Java 17).",
-)
+@engine_option
 @click.option(
     "--memory-limit",
     default="2GB",
