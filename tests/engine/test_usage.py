@@ -65,8 +65,8 @@ def test_each_group_is_priced_by_the_rate_for_its_values_in_group_order() -> Non
     rates = [rate("2", {"model": "large"}), rate("1", {"model": "small"})]
     rating = rated(rates, [aggregate(("small",), "3"), aggregate(("large",), "5")])
     assert [(line.pricing_group_values, str(line.amount)) for line in rating.lines] == [
-        ({"model": "large"}, "10.00"),
-        ({"model": "small"}, "3.00"),
+        ({"model": "large"}, "10.00"),  # 5 × 2
+        ({"model": "small"}, "3.00"),  # 3 × 1
     ]
     assert rating.priced_groups == [
         (NOV.start, NOV.end, ("large",)),
@@ -105,8 +105,8 @@ def test_a_price_change_mid_period_gives_one_line_per_segment() -> None:
     first, second = (NOV.start, MID_NOV), (MID_NOV, NOV.end)
     rating = rated(rates, [aggregate(("large",), "4", second), aggregate(("large",), "2", first)])
     assert [(line.starting_at, str(line.amount)) for line in rating.lines] == [
-        (NOV.start, "2.00"),
-        (MID_NOV, "12.00"),
+        (NOV.start, "2.00"),  # 2 × 1 until the 15th
+        (MID_NOV, "12.00"),  # 4 × 3 after
     ]
 
 
@@ -117,7 +117,7 @@ def test_segments_priced_alike_are_merged_into_one_line() -> None:
         [aggregate(("large",), "4", first), aggregate(("large",), "1", second)],
     )
     assert [(line.starting_at, line.ending_before, str(line.amount)) for line in rating.lines] == [
-        (NOV.start, NOV.end, "10.00")
+        (NOV.start, NOV.end, "10.00")  # (4 + 1) × 2
     ]
 
 
@@ -131,6 +131,7 @@ def test_graduated_tiers_keep_counting_after_a_flat_segment() -> None:
     ]
     first, second = (NOV.start, MID_NOV), (MID_NOV, NOV.end)
     rating = rated(rates, [aggregate(("large",), "4", first), aggregate(("large",), "6", second)])
+    # flat: 4 × 1 = 4.00; tiered: 1 × 10 + 5 × 2 = 20.00
     assert [str(line.amount) for line in rating.lines] == ["4.00", "20.00"]
 
 
