@@ -217,9 +217,9 @@ def _progress_on_terminal() -> Iterator[None]:
 
 
 def _memory_limit(text: str) -> str:
-    import re
+    from compiler.engine.store import memory_bytes
 
-    if not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", text.strip(), re.I):
+    if memory_bytes(text) is None:
         raise click.BadParameter(f"{text!r}: a size such as 512MB or 2GB")
     return text.strip()
 

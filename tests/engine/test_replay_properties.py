@@ -22,6 +22,7 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+import compiler.engine.replay as replay_module
 from compiler.api import preview, validate
 from compiler.engine.invoice import BUCKETS, ReplayResult
 from compiler.report.invoice_json import to_json
@@ -538,6 +539,23 @@ def test_replay_is_deterministic(stream: Stream) -> None:
         write_events(scenario, [stream.lines])
         first, second = to_json(replay_once(directory)), to_json(replay_once(directory))
     assert first == second
+
+
+@settings(SETTINGS, max_examples=15)
+@given(stream=messy_streams())
+def test_the_store_in_memory_or_in_a_file_gives_one_replay(stream: Stream) -> None:
+    """Where the replay keeps its events (store.held_in_memory picks by size) changes nothing."""
+    with package() as (directory, scenario):
+        write_events(scenario, [stream.lines])
+        results = []
+        original = replay_module.held_in_memory
+        for kept_in_memory in (True, False):
+            replay_module.held_in_memory = lambda _limit, _size, kept=kept_in_memory: kept
+            try:
+                results.append(to_json(replay_once(directory)))
+            finally:
+                replay_module.held_in_memory = original
+    assert results[0] == results[1]
 
 
 @settings(SETTINGS, max_examples=30)
