@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -147,20 +148,21 @@ def _replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
             slices,
             files,
         )
-        store.create_table(
-            "accounting_groups",
-            accounting_groups_query(
-                accounting_keys(list(plan.metrics.values()), usage_products),
-                number_properties(list(plan.metrics.values())),
-                columns,
-                EXAMPLES,
-            ).sql(dialect="duckdb"),
-        )
-        attributed = bucket_counts(store.connection)
-        attributed.conflicts = conflicts
+        groups = accounting_groups_query(
+            accounting_keys(list(plan.metrics.values()), usage_products),
+            number_properties(list(plan.metrics.values())),
+            columns,
+            EXAMPLES,
+        ).sql(dialect="duckdb")
+        # On DuckDB the accounting groups are built while Python rates usage below (the rating
+        # never touches the store); Spark reads them, so they are built and shared first.
+        grouped_first = None
+        if executor.dialect != "duckdb":
+            grouped_first = _accounting_groups(store, groups)
+            executor.share("accounting_groups")
         store.create_segments(_slice_segments(slices, segment_rows))
         # shared before the lock: the bulk may still go over as a file
-        for table in ("attributed", "segments", "accounting_groups"):
+        for table in ("attributed", "segments"):
             executor.share(table)
         store.lock()
         measured: dict[str, dict[AggregateKey, list[Aggregate]]] = {}
@@ -171,16 +173,23 @@ def _replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
                 measured[product.id] = _sql_aggregates(store, product, metric, columns, contracts)
         invoices: list[Invoice] = []
         rated = _UsageRated()
-        for contract in contracts:
-            pricing = Pricing.of(contract.rate_card.currency, plan.package.rounding)
-            usage = rated.contract_usage(
-                contract,
-                [p for p, _ in usage_products],
-                measured,
-                overrides[contract.contract_id],
-                pricing,
-            )
-            invoices.extend(contract_invoices(plan, contract, usage, pricing, inputs.as_of))
+        with ThreadPoolExecutor(max_workers=1) as meanwhile:
+            grouping = None
+            if grouped_first is None:
+                grouping = meanwhile.submit(_accounting_groups, store, groups)
+            for contract in contracts:
+                pricing = Pricing.of(contract.rate_card.currency, plan.package.rounding)
+                usage = rated.contract_usage(
+                    contract,
+                    [p for p, _ in usage_products],
+                    measured,
+                    overrides[contract.contract_id],
+                    pricing,
+                )
+                invoices.extend(contract_invoices(plan, contract, usage, pricing, inputs.as_of))
+            attributed = grouping.result() if grouping is not None else grouped_first
+        assert attributed is not None
+        attributed.conflicts = conflicts
         store.create_priced(rated.priced_rows)
         executor.share("priced")
         accounting = _accounting(
@@ -199,6 +208,13 @@ def _size(files: Sequence[tuple[Path, str]]) -> int:
     return sum(
         path.stat().st_size * EXPANSION.get(path.suffix, 1) for path, _ in files if path.is_file()
     )
+
+
+def _accounting_groups(store: EventStore, query: str) -> Attribution:
+    """Table `accounting_groups` (metering.accounting_groups_query), and the attribution
+    buckets' counts read from it."""
+    store.create_table("accounting_groups", query)
+    return bucket_counts(store.connection)
 
 
 AggregateKey = tuple[str, datetime]
