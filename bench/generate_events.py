@@ -6,6 +6,9 @@ byte-identical file. Also writes the matching `customers.yaml` for `plan replay`
 
     python bench/generate_events.py 1000000 bench/data/events-1m.jsonl
     python bench/generate_events.py 1000000 bench/data/events-1m.parquet   # via DuckDB
+
+In Parquet, `properties` is a STRUCT with typed fields (tokens BIGINT), as Spark writes a JSON
+object.
 """
 
 from __future__ import annotations
@@ -109,7 +112,9 @@ def main() -> None:
         duckdb.sql(
             "COPY (SELECT * FROM read_json(?, format='newline_delimited', columns={"
             "'transaction_id': 'VARCHAR', 'customer_id': 'VARCHAR', 'event_type': 'VARCHAR', "
-            "'timestamp': 'VARCHAR', 'properties': 'MAP(VARCHAR, VARCHAR)'})) TO ? "
+            "'timestamp': 'VARCHAR', 'properties': 'STRUCT(model_name VARCHAR, region VARCHAR, "
+            "user_id VARCHAR, project_id VARCHAR, input_tokens BIGINT, output_tokens BIGINT, "
+            "tool VARCHAR)'})) TO ? "
             "(FORMAT parquet)",
             params=[str(jsonl), str(args.output)],
         )

@@ -392,7 +392,44 @@ def _load_slow(connection: duckdb.DuckDBPyConnection, path: Path, names: Sequenc
     )
 
 
-PARQUET_COLUMNS = "transaction_id, customer_id, event_type, timestamp, properties MAP(VARCHAR, *)"
+PARQUET_COLUMNS = (
+    "transaction_id, customer_id, event_type, timestamp, properties MAP(VARCHAR, *) or STRUCT"
+)
+
+
+def _unreadable(exc: duckdb.Error) -> EventFileError:
+    return EventFileError(
+        f"cannot read Parquet events ({str(exc).splitlines()[0]}); expected columns "
+        f"{PARQUET_COLUMNS}"
+    )
+
+
+def _struct_fields(
+    connection: duckdb.DuckDBPyConnection, paths: list[list[str]]
+) -> set[str] | None:
+    """The field names of the files' `properties` where it is a STRUCT (what Spark and most
+    writers make of a JSON object); None where it is a MAP."""
+    described = connection.execute(
+        "SELECT column_type FROM (DESCRIBE SELECT properties FROM read_parquet(?))", paths
+    ).fetchone()
+    if described is None or not str(described[0]).startswith("STRUCT("):
+        return None
+    return {
+        str(row[0])
+        for row in connection.execute(
+            "SELECT column_name FROM (DESCRIBE SELECT properties.* FROM read_parquet(?))", paths
+        ).fetchall()
+    }
+
+
+def _property(name: str, fields: set[str] | None) -> str:
+    """SQL for property `name` of a row: a MAP entry, a STRUCT field, or NULL for a field the
+    STRUCT does not have (every row lacks that property)."""
+    if fields is None:
+        return f"properties[{exp.Literal.string(name).sql(dialect=DIALECT)}]"
+    if name not in fields:
+        return "NULL"
+    return f"struct_extract(properties, {exp.Literal.string(name).sql(dialect=DIALECT)})"
 
 
 def _read_parquet(
@@ -405,12 +442,17 @@ def _read_parquet(
     typed columns, so no number passes through text; rows checked in SQL.
 
     Columns: transaction_id, customer_id, event_type (strings), timestamp (a timestamp, or an
-    RFC 3339 string), properties (a MAP from names to values, read as their text).
+    RFC 3339 string), properties (a MAP from names to values, or a STRUCT with a field per
+    name; values read as their text).
     """
     index = {str(path): i for i, path in files}
+    paths = [[str(path) for _, path in files]]
+    try:
+        fields = _struct_fields(connection, paths)
+    except duckdb.Error as exc:
+        raise _unreadable(exc) from exc
     props = "".join(
-        f", CAST(properties[{exp.Literal.string(n).sql(dialect=DIALECT)}] AS VARCHAR) AS p_{i}"
-        for i, n in enumerate(names)
+        f", CAST({_property(n, fields)} AS VARCHAR) AS p_{i}" for i, n in enumerate(names)
     )
     moment = "TRY_CAST(CAST(TRY_CAST(timestamp AS VARCHAR) AS TIMESTAMPTZ) AS TIMESTAMP)"
     reason = f"""CASE
@@ -428,13 +470,10 @@ def _read_parquet(
                    transaction_id, customer_id, event_type, {moment} AS timestamp{props},
                    hash(customer_id, event_type, {moment}, properties) AS content
             FROM read_parquet(?, filename = true, file_row_number = true)""",
-            [[str(path) for _, path in files]],
+            paths,
         )
     except duckdb.Error as exc:
-        raise EventFileError(
-            f"cannot read Parquet events ({str(exc).splitlines()[0]}); expected columns "
-            f"{PARQUET_COLUMNS}"
-        ) from exc
+        raise _unreadable(exc) from exc
     # numbered by row already, as the Python reader numbers lines: `slow` for conflict positions
     connection.executemany("INSERT INTO file_index VALUES (?, ?, true, 0)", list(index.items()))
     rejected = [

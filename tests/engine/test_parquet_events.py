@@ -2,7 +2,8 @@
 invoices and accounting; a bad row is rejected with its row number; conflicts are placed by row.
 
 The events are the rule-test package's (tests/engine/test_replay_rules.py); the Parquet file is
-written by DuckDB from the same values, with `properties` as a MAP of names to value texts.
+written by DuckDB from the same values, with `properties` as a MAP of names to value texts or as
+a STRUCT of typed fields.
 """
 
 from __future__ import annotations
@@ -21,41 +22,53 @@ from compiler.report.invoice_json import to_json
 from tests.engine.test_replay_rules import event, replay, request
 
 
-def write_parquet(path: Path, events: list[dict[str, Any]]) -> None:
+def write_parquet(path: Path, events: list[dict[str, Any]], shape: str = "map") -> None:
+    """`properties` as a MAP of names to value texts, or as a STRUCT (what Spark writes for a
+    JSON object): one field per name any event has, NULL where an event lacks it, integers
+    typed BIGINT and other values text."""
+    names = sorted({k for e in events for k in e["properties"]})
+    integer = {n for n in names if all(isinstance(e["properties"].get(n, 0), int) for e in events)}
+    fields = ", ".join(f'"{n}" {"BIGINT" if n in integer else "VARCHAR"}' for n in names)
+    kind = "MAP(VARCHAR, VARCHAR)" if shape == "map" else f"STRUCT({fields})"
     connection = duckdb.connect()
     connection.execute(
         "CREATE TABLE e (transaction_id VARCHAR, customer_id VARCHAR, event_type VARCHAR, "
-        "timestamp VARCHAR, properties MAP(VARCHAR, VARCHAR))"
+        f"timestamp VARCHAR, properties {kind})"
     )
     for e in events:
-        props = {k: str(v) for k, v in e["properties"].items()}
+        if shape == "map":
+            props = {k: str(v) for k, v in e["properties"].items()}
+            value = "MAP(?::VARCHAR[], ?::VARCHAR[])"
+            params = [list(props), list(props.values())]
+        else:
+            value = "{" + ", ".join(f"'{n}': ?" for n in names) + "}"
+            params = [
+                e["properties"].get(n)
+                if n in integer or n not in e["properties"]
+                else str(e["properties"][n])
+                for n in names
+            ]
         connection.execute(
-            "INSERT INTO e VALUES (?, ?, ?, ?, MAP(?::VARCHAR[], ?::VARCHAR[]))",
-            [
-                e["transaction_id"],
-                e["customer_id"],
-                e["event_type"],
-                e["timestamp"],
-                list(props),
-                list(props.values()),
-            ],
+            f"INSERT INTO e VALUES (?, ?, ?, ?, {value})",
+            [e["transaction_id"], e["customer_id"], e["event_type"], e["timestamp"], *params],
         )
     connection.execute(f"COPY e TO '{path}' (FORMAT parquet)")
     connection.close()
 
 
-def as_parquet(tmp_path: Path, events: list[dict[str, Any]]) -> ReplayResult:
+def as_parquet(tmp_path: Path, events: list[dict[str, Any]], shape: str = "map") -> ReplayResult:
     """The rule-test scenario, replayed from a Parquet file holding `events`."""
     replay(tmp_path, [])  # writes the package and its scenario
     scenario = tmp_path / "scenarios" / "nov"
-    write_parquet(scenario / "events.parquet", events)
+    write_parquet(scenario / "events.parquet", events, shape)
     with (scenario / "scenario.yaml").open("a", encoding="utf-8") as spec:
         spec.write("events: [events.parquet]\n")
     (result,) = compiler.preview(tmp_path)
     return result
 
 
-def test_parquet_and_json_lines_give_the_same_result(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shape", ["map", "struct"])
+def test_parquet_and_json_lines_give_the_same_result(tmp_path: Path, shape: str) -> None:
     events = [
         request(1_500_000, txid="a"),
         request("2500000.25", model="z", txid="b"),  # unpriced model
@@ -65,7 +78,7 @@ def test_parquet_and_json_lines_give_the_same_result(tmp_path: Path) -> None:
         request(2_000_000, user="u2", at="2026-11-30T23:59:59Z", txid="e"),
     ]
     from_json = replay(tmp_path / "json", events)
-    from_parquet = as_parquet(tmp_path / "parquet", events)
+    from_parquet = as_parquet(tmp_path / "parquet", events, shape)
     assert json.loads(to_json(from_parquet)) == json.loads(to_json(from_json))
     # tokens of model a: 1.5M + 2M = 3.5M at 2 per 1M = 7.00
     (line,) = [
@@ -90,15 +103,34 @@ def test_a_bad_parquet_row_is_rejected_by_row_number(tmp_path: Path) -> None:
     assert (result.accounting.read, result.accounting.invalid) == (2, 1)
 
 
+@pytest.mark.parametrize("shape", ["map", "struct"])
 @pytest.mark.parametrize("rows", [3, 40])
-def test_a_parquet_conflict_is_placed_by_row(tmp_path: Path, rows: int) -> None:
+def test_a_parquet_conflict_is_placed_by_row(tmp_path: Path, rows: int, shape: str) -> None:
     """A conflict names `file:row` (rows count from 1), as a JSON Lines conflict names lines."""
     # line breaks inside a value: a reader counting the file's lines would misplace the rows
     note = "\n\n".join(f"w{i}" for i in range(200))
     events = [request(1, txid="x", note=note)] + [request(2) for _ in range(rows - 2)]
     events.append(request(9, txid="x"))  # same ID, other content: row `rows`
-    result = as_parquet(tmp_path, events)
+    result = as_parquet(tmp_path, events, shape)
     (conflict,) = result.accounting.conflicts
     assert conflict.transaction_id == "x"
     assert conflict.kept.endswith("events.parquet:1")
     assert conflict.duplicate.endswith(f"events.parquet:{rows}")
+
+
+def test_a_struct_without_a_used_property_reads_it_as_absent(tmp_path: Path) -> None:
+    """No event has `user`: the STRUCT has no such field, and the events count as they would
+    from JSON Lines lacking it (the tokens are still summed per model)."""
+    events = [request(1_000_000, txid="a"), request(500_000, txid="b")]
+    for e in events:
+        del e["properties"]["user"]
+    from_json = replay(tmp_path / "json", events)
+    from_parquet = as_parquet(tmp_path / "parquet", events, "struct")
+    assert json.loads(to_json(from_parquet)) == json.loads(to_json(from_json))
+    # 1M + 0.5M = 1.5M tokens of model a at 2 per 1M = 3.00
+    (line,) = [
+        li
+        for li in from_parquet.invoices[0].line_items
+        if isinstance(li, UsageLine) and li.product_id == "tokens"
+    ]
+    assert line.amount == Decimal("3.00")
