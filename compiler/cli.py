@@ -337,7 +337,11 @@ def graph(package: Path, fmt: str) -> None:
 
 
 @main.command()
-@click.option("--check", is_flag=True, help="Fail if schemas/ differs from the models.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Fail if schemas/ differs from the models or a schema fails its meta-schema.",
+)
 @click.option(
     "--dir",
     "directory",
@@ -351,10 +355,10 @@ def schema(check: bool, directory: Path) -> None:
     from compiler import schemas
 
     if check:
-        stale = schemas.stale(directory)
-        for name in stale:
-            click.echo(f"{directory / name}: out of date; run `plan schema`")
-        sys.exit(EXIT_FOUND if stale else EXIT_OK)
+        problems = schemas.check(directory)
+        for problem in problems:
+            click.echo(problem)
+        sys.exit(EXIT_FOUND if problems else EXIT_OK)
     for path in schemas.write(directory):
         click.echo(f"wrote {path}")
 
