@@ -6,8 +6,6 @@ changes, then the money table, then every other change folded away.
 
 from __future__ import annotations
 
-import re
-
 from compiler.diagnostics import Severity
 from compiler.diff import Change, DiffReport
 from compiler.report.diff_text import (
@@ -19,14 +17,7 @@ from compiler.report.diff_text import (
     total_summary,
 )
 from compiler.report.labels import day
-
-_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-
-
-def escape(text: str) -> str:
-    """Text from YAML shown literally: no Markdown, no HTML, one line."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+from compiler.report.markdown_text import code_span, escape
 
 
 def _plural(count: int, word: str) -> str:
@@ -42,7 +33,7 @@ def summary(report: DiffReport) -> str:
         if moved
         else "no invoice changes"
     )
-    parts += [total_summary(t) for t in report.totals if t.difference != 0]
+    parts += [escape(total_summary(t)) for t in report.totals if t.difference != 0]
     warnings = len(report.of_severity(Severity.WARNING))
     if warnings:
         parts.append(_plural(warnings, "warning"))
@@ -50,9 +41,10 @@ def summary(report: DiffReport) -> str:
 
 
 def _change_item(change: Change, report: DiffReport) -> str:
-    item = f"- `{change.code}` {escape(change.message)} — `{location(change, report)}`"
-    if change.hint:
-        item += f"<br>_{escape(change.hint)}_"
+    item = f"- `{change.code}` {escape(change.message)} — {code_span(location(change, report))}"
+    hint = escape(change.hint or "")
+    if hint:
+        item += f"<br>_{hint}_"
     return item
 
 
@@ -69,7 +61,7 @@ def _money_table(report: DiffReport) -> list[str]:
             f"| {escape(impact.package)}/{escape(impact.scenario)} | "
             f"{escape(impact.customer_id)} | {escape(impact.contract_id)}{status} | "
             f"{period(impact)} | {base} | {new} | "
-            f"**{signed(impact.difference)} {impact.currency}** | "
+            f"**{signed(impact.difference)} {escape(impact.currency)}** | "
             f"{signed_percent(impact.percentage)} |"
         )
     return out
@@ -79,7 +71,7 @@ def to_markdown(report: DiffReport) -> str:
     out = [
         summary(report),
         "",
-        f"<sub>`plan diff` against `{escape(report.base)}` ({report.base_commit[:12]}); rates "
+        f"<sub>`plan diff` against {code_span(report.base)} ({report.base_commit[:12]}); rates "
         f"in effect at {day(report.as_of)} count as released.</sub>",
     ]
     breaking = report.of_severity(Severity.ERROR)
