@@ -17,7 +17,7 @@ from compiler.engine.invoice import (
     SubscriptionLine,
     UsageLine,
 )
-from compiler.report.labels import BUCKET_LABELS, day, describe_values, money
+from compiler.report.labels import BUCKET_LABELS, day, describe_values, money, values_text
 from compiler.report.text_table import Column, TextPage, TextTable
 
 
@@ -56,7 +56,7 @@ def line_rows(line: LineItem, period: PeriodOut | None = None) -> list[tuple[str
         for sub in line.presentation or []:
             rows.append(
                 (
-                    f"    {describe_values(sub.group_values).strip(' ()')}",
+                    f"    {values_text(sub.group_values)}",
                     str(sub.quantity),
                     "",
                     str(sub.amount),

@@ -24,10 +24,14 @@ def day(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def values_text(values: Mapping[str, str | None]) -> str:
+    """`model=gpt-4, region=∅`: group values as written, ∅ for a missing one."""
+    return ", ".join(f"{k}={'∅' if v is None else v}" for k, v in values.items())
+
+
 def describe_values(values: Mapping[str, str | None]) -> str:
-    if not values:
-        return ""
-    return " (" + ", ".join(f"{k}={'∅' if v is None else v}" for k, v in values.items()) + ")"
+    """` (model=gpt-4, region=∅)` after a name; nothing when there are no values."""
+    return f" ({values_text(values)})" if values else ""
 
 
 def money(amount: Decimal, unit: str | None = None) -> str:

@@ -84,3 +84,35 @@ def test_every_override_label_of_the_example_is_shown() -> None:
     for width in (110, 300):  # wrapped by rich, drawn on one line per cell
         shown = _line_column(to_text(result, width))
         assert sum(shown.count(label) for label in set(labels)) == len(labels)
+
+
+def test_a_detail_row_keeps_parentheses_of_its_values() -> None:
+    """Presentation rows show their group values as written; parentheses that are part of a
+    value (an event's `(beta)` model, `f(x)`) are not trimmed like the brackets around them."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from compiler.engine.invoice import PresentationLine
+    from compiler.report.invoice_text import line_rows
+
+    line = UsageLine(
+        product_id="calls",
+        name="Calls",
+        pricing_group_values={"model": "(beta)"},
+        starting_at=datetime(2026, 3, 1, tzinfo=UTC),
+        ending_before=datetime(2026, 4, 1, tzinfo=UTC),
+        quantity=Decimal(3),
+        unit_price=Decimal(1),
+        amount=Decimal("3.00"),  # 3 calls at 1.00
+        presentation=[
+            PresentationLine(
+                group_values={"tool": "f(x)"}, quantity=Decimal(2), amount=Decimal("2.00")
+            ),
+            PresentationLine(
+                group_values={"tool": "(none)"}, quantity=Decimal(1), amount=Decimal("1.00")
+            ),
+        ],
+    )
+    rows = line_rows(line)
+    assert rows[0][0].startswith("Calls (model=(beta))")
+    assert [row[0] for row in rows[1:]] == ["    tool=f(x)", "    tool=(none)"]
