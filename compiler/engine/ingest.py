@@ -288,11 +288,12 @@ def _read_fast(
     connection.execute("ALTER TABLE file_index ADD COLUMN slow BOOLEAN DEFAULT false")
     connection.execute("ALTER TABLE file_index ADD COLUMN first_row BIGINT DEFAULT 0")
     props = "".join(f", {prop_column(i)} VARCHAR" for i in range(len(names)))
-    # A table of the store's own database file, not a TEMP one: DuckDB writes a bulk insert
-    # there compressed (dictionaries for the few event types, customers and models), where a
-    # temporary table is kept, and spilled past the memory limit, as raw vectors. At 10M
-    # events every later pass over the events then reads far less (measured: the accounting
-    # groups 2.3 s -> 1.6 s, the usage query 4-5 s -> 2.4 s).
+    # A table of the store's own database, not a TEMP one: when the events are too many to
+    # hold in memory the store is a database file (store.held_in_memory), and DuckDB writes a
+    # bulk insert there compressed (dictionaries for the few event types, customers and
+    # models), where a temporary table is kept, and spilled past the memory limit, as raw
+    # vectors. At 10M events every later pass over the events then reads far less (measured:
+    # the accounting groups 2.3 s -> 1.6 s, the usage query 4-5 s -> 2.4 s).
     connection.execute(
         "CREATE TABLE fast_lines (file_index BIGINT, plain BOOLEAN, transaction_id VARCHAR, "
         f"customer_id VARCHAR, event_type VARCHAR, timestamp TIMESTAMP{props}, content UBIGINT)"

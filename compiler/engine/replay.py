@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -177,16 +177,24 @@ def _replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
             grouping = None
             if grouped_first is None:
                 grouping = meanwhile.submit(_accounting_groups, store, groups)
-            for contract in contracts:
-                pricing = Pricing.of(contract.rate_card.currency, plan.package.rounding)
-                usage = rated.contract_usage(
-                    contract,
-                    [p for p, _ in usage_products],
-                    measured,
-                    overrides[contract.contract_id],
-                    pricing,
-                )
-                invoices.extend(contract_invoices(plan, contract, usage, pricing, inputs.as_of))
+            try:
+                for contract in contracts:
+                    pricing = Pricing.of(contract.rate_card.currency, plan.package.rounding)
+                    usage = rated.contract_usage(
+                        contract,
+                        [p for p, _ in usage_products],
+                        measured,
+                        overrides[contract.contract_id],
+                        pricing,
+                    )
+                    invoices.extend(contract_invoices(plan, contract, usage, pricing, inputs.as_of))
+            except BaseException:
+                # a failure, or Ctrl-C (which reaches this thread, not the worker's query):
+                # stop the query rather than wait it out, then let the store close
+                if grouping is not None and not grouping.done():
+                    store.connection.interrupt()
+                    wait([grouping])
+                raise
             attributed = grouping.result() if grouping is not None else grouped_first
         assert attributed is not None
         attributed.conflicts = conflicts
@@ -203,11 +211,13 @@ def _replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
 EXPANSION = {".gz": 10, ".parquet": 4}
 
 
-def _size(files: Sequence[tuple[Path, str]]) -> int:
-    """About how many bytes of JSON Lines the event files hold."""
-    return sum(
-        path.stat().st_size * EXPANSION.get(path.suffix, 1) for path, _ in files if path.is_file()
-    )
+def _size(files: Sequence[tuple[Path, str]]) -> int | None:
+    """About how many bytes of JSON Lines the event files hold; None when some cannot be told
+    (a pipe, say, which the Python reader reads)."""
+    paths = [path for path, _ in files if path.exists()]
+    if not all(path.is_file() for path in paths):
+        return None
+    return sum(path.stat().st_size * EXPANSION.get(path.suffix.lower(), 1) for path in paths)
 
 
 def _accounting_groups(store: EventStore, query: str) -> Attribution:

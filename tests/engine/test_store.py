@@ -35,6 +35,8 @@ def test_events_are_held_in_memory_up_to_half_the_limit() -> None:
     assert held_in_memory("1GB", 500_000_000)
     assert not held_in_memory("1GB", 500_000_001)
     assert held_in_memory("1GB", 0)
+    # events whose size cannot be told (a pipe): the file
+    assert not held_in_memory("1GB", None)
     # a limit DuckDB may take but we cannot read: the database file, which is always safe
     assert not held_in_memory("80%", 10)
 
@@ -69,7 +71,8 @@ texts = st.one_of(st.none(), st.text(alphabet=st.characters(exclude_categories=[
 def test_rows_arrive_exactly(
     rows: list[tuple[str | None, datetime | None, tuple[str | None, ...] | None]],
 ) -> None:
-    """Tabs, newlines, quotes, backslashes, any Unicode, NULLs, NULLs in lists, empty lists."""
+    """Tabs, newlines, quotes, backslashes, any Unicode text (lone surrogates aside: no text
+    decoded from UTF-8 holds one), NULLs, NULLs in lists, empty lists."""
     with EventStore("64MB", in_memory=True) as store:
         store.connection.execute("CREATE TABLE t (n VARCHAR, s VARCHAR, m TIMESTAMP, v VARCHAR[])")
         numbered = [(str(i), *row) for i, row in enumerate(rows)]
@@ -90,3 +93,26 @@ def test_aware_instants_arrive_as_naive_utc() -> None:
         back = [m for (m,) in store.connection.execute("SELECT m FROM t").fetchall()]
     # 09:30 at +09:00 is 00:30 UTC
     assert sorted(back) == [datetime(2026, 11, 1, 0, 0), datetime(2026, 11, 1, 0, 30)]
+
+
+def test_instants_equal_in_their_zone_stay_apart_in_utc() -> None:
+    """01:30 on 1 November 2026 happens twice in New York (clocks go back at 02:00 EDT); the
+    two compare equal as aware datetimes but are an hour apart."""
+    from zoneinfo import ZoneInfo
+
+    new_york = ZoneInfo("America/New_York")
+    first = datetime(2026, 11, 1, 1, 30, tzinfo=new_york)  # EDT, UTC-4: 05:30 UTC
+    second = datetime(2026, 11, 1, 1, 30, tzinfo=new_york, fold=1)  # EST, UTC-5: 06:30 UTC
+    assert first == second
+    with EventStore("64MB", in_memory=True) as store:
+        store.connection.execute("CREATE TABLE t (m TIMESTAMP)")
+        insert_rows(store.connection, "t", ("TIMESTAMP",), [(first,), (second,)])
+        back = [m for (m,) in store.connection.execute("SELECT m FROM t ORDER BY m").fetchall()]
+    assert back == [datetime(2026, 11, 1, 5, 30), datetime(2026, 11, 1, 6, 30)]
+
+
+def test_a_text_column_takes_text_only() -> None:
+    with EventStore("64MB", in_memory=True) as store:
+        store.connection.execute("CREATE TABLE t (s VARCHAR)")
+        with pytest.raises(TypeError, match="must be a str"):
+            insert_rows(store.connection, "t", ("VARCHAR",), [(True,)])
