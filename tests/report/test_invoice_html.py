@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from compiler.cli import main
-from tests.support import PACKAGES, write_package
+from tests.support import CALLS_PACKAGE, PACKAGES, write_package
 
 CHROMIUM = shutil.which("chromium")
 needs_chromium = pytest.mark.skipif(
@@ -122,26 +122,10 @@ def test_chromium_screenshot(tmp_path: Path) -> None:
 
 
 HOSTILE = {
-    "package.yaml": "package: {name: hostile}\n",
-    "metrics.yaml": """\
-        metrics:
-          calls: {name: Calls, event_type: call, aggregate: count}
-        """,
+    **CALLS_PACKAGE,
     "products.yaml": """\
         products:
           calls: {name: "Calls </td><script>alert('product')</script>", type: usage, metric: calls}
-        """,
-    "rate_cards.yaml": """\
-        rate_cards:
-          list:
-            name: List
-            currency: USD
-            rates:
-              calls: [{price: 1}]
-        """,
-    "contract_templates.yaml": """\
-        contract_templates:
-          payg: {name: PAYG, rate_card: list}
         """,
     "scenarios/one/scenario.yaml": """\
         scenario:

@@ -10,26 +10,14 @@ from compiler import api
 from compiler.cli import main
 from compiler.engine.invoice import UsageLine
 from compiler.report.invoice_text import to_text
-from tests.support import PACKAGES, write_package
+from tests.support import CALLS_PACKAGE, PACKAGES, write_package
 
 # What rich would read as markup ([bold]...[/bold]) or an emoji code (:smile:) if it were asked.
 LITERAL = {
-    "package.yaml": "package: {name: literal}\n",
-    "metrics.yaml": """\
-        metrics:
-          calls: {name: Calls, event_type: call, aggregate: count}
-        """,
+    **CALLS_PACKAGE,
     "products.yaml": """\
         products:
           calls: {name: "Calls :smile: [bold]x[/bold]", type: usage, metric: calls}
-        """,
-    "rate_cards.yaml": """\
-        rate_cards:
-          list:
-            name: List
-            currency: USD
-            rates:
-              calls: [{price: 1}]
         """,
     "contract_templates.yaml": """\
         contract_templates:
@@ -38,18 +26,6 @@ LITERAL = {
             rate_card: list
             overrides:
               - {products: [calls], multiplier: 0.85}
-        """,
-    "scenarios/one/scenario.yaml": """\
-        scenario:
-          period: {starting_at: 2026-03-01, ending_before: 2026-04-01}
-        customers:
-          acme:
-            name: Acme
-            contracts: [{id: acme-1, template: payg, starting_at: 2026-01-01}]
-        """,
-    "scenarios/one/events.jsonl": """\
-        {"transaction_id": "t1", "customer_id": "acme", "event_type": "call",\
-         "timestamp": "2026-03-02T00:00:00Z"}
         """,
 }
 

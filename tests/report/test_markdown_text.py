@@ -36,7 +36,7 @@ from compiler.engine.invoice import (
 from compiler.report import diff_markdown, invoice_markdown
 from compiler.report.invoice_text import line_rows
 from compiler.report.markdown_text import code_span, escape
-from tests.support import write_package
+from tests.support import CALLS_PACKAGE, write_package
 
 MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -363,7 +363,7 @@ def test_diff_markdown_shows_any_text_literally(
 
 
 EVENT_PACKAGE = {
-    "package.yaml": "package: {name: literal}\n",
+    **CALLS_PACKAGE,
     "metrics.yaml": """\
         metrics:
           calls: {name: Calls, event_type: call, aggregate: count, group_keys: [tool]}
@@ -375,26 +375,6 @@ EVENT_PACKAGE = {
             type: usage
             metric: calls
             presentation_group_keys: [tool]
-        """,
-    "rate_cards.yaml": """\
-        rate_cards:
-          list:
-            name: List
-            currency: USD
-            rates:
-              calls: [{price: 1}]
-        """,
-    "contract_templates.yaml": """\
-        contract_templates:
-          payg: {name: PAYG, rate_card: list}
-        """,
-    "scenarios/one/scenario.yaml": """\
-        scenario:
-          period: {starting_at: 2026-03-01, ending_before: 2026-04-01}
-        customers:
-          acme:
-            name: Acme
-            contracts: [{id: acme-1, template: payg, starting_at: 2026-01-01}]
         """,
     "scenarios/one/events.jsonl": """\
         {"transaction_id": "t1", "customer_id": "acme", "event_type": "call",\

@@ -12,30 +12,12 @@ from click.testing import CliRunner
 
 from compiler.cli import main
 from compiler.validation import validate
-from tests.support import write_package
+from tests.support import CALLS_PACKAGE, write_package
 
+# a valid package to add hostile files to (no scenario: nothing is replayed)
 VALID = {
+    **{name: text for name, text in CALLS_PACKAGE.items() if not name.startswith("scenarios/")},
     "package.yaml": "package: {name: hostile}\n",
-    "metrics.yaml": """
-        metrics:
-          calls: {name: Calls, event_type: call, aggregate: count}
-        """,
-    "products.yaml": """
-        products:
-          calls: {name: Calls, type: usage, metric: calls}
-        """,
-    "rate_cards.yaml": """
-        rate_cards:
-          list:
-            name: List
-            currency: USD
-            rates:
-              calls: [{price: 1}]
-        """,
-    "contract_templates.yaml": """
-        contract_templates:
-          payg: {name: Pay as you go, rate_card: list}
-        """,
 }
 
 
