@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from itertools import pairwise
 from pathlib import Path
+from typing import TypeVar
 
 from compiler.engine.attribution import (
     EXAMPLES,
@@ -126,19 +128,7 @@ def _replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
     ):
         ingested = ingest(store.connection, files, columns.names)
         overrides = {c.contract_id: placed_overrides(c) for c in contracts}
-        segment_rows = [
-            (product.id, c.contract_id, period.start, start, end)
-            for c in contracts
-            for period in c.periods
-            for product, metric in simple
-            for start, end in segments(
-                period,
-                metric,
-                c.rate_card.rates.get(product.id, ()),
-                overrides[c.contract_id],
-                product.id,
-            )
-        ]
+        segment_rows = _segment_rows(contracts, simple, overrides)
         slices = _slices(contracts, segment_rows)
         conflicts = attribute(
             store.connection,
@@ -154,8 +144,8 @@ def _replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
             columns,
             EXAMPLES,
         ).sql(dialect="duckdb")
-        # On DuckDB the accounting groups are built while Python rates usage below (the rating
-        # never touches the store); Spark reads them, so they are built and shared first.
+        # On DuckDB the accounting groups are built while Python rates usage (_alongside);
+        # Spark reads them, so they are built and shared first.
         grouped_first = None
         if executor.dialect != "duckdb":
             grouped_first = _accounting_groups(store, groups)
@@ -171,32 +161,19 @@ def _replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
         for product, metric in usage_products:
             if metric.kind == "sql":
                 measured[product.id] = _sql_aggregates(store, product, metric, columns, contracts)
-        invoices: list[Invoice] = []
-        rated = _UsageRated()
-        with ThreadPoolExecutor(max_workers=1) as meanwhile:
-            grouping = None
-            if grouped_first is None:
-                grouping = meanwhile.submit(_accounting_groups, store, groups)
-            try:
-                for contract in contracts:
-                    pricing = Pricing.of(contract.rate_card.currency, plan.package.rounding)
-                    usage = rated.contract_usage(
-                        contract,
-                        [p for p, _ in usage_products],
-                        measured,
-                        overrides[contract.contract_id],
-                        pricing,
-                    )
-                    invoices.extend(contract_invoices(plan, contract, usage, pricing, inputs.as_of))
-            except BaseException:
-                # a failure, or Ctrl-C (which reaches this thread, not the worker's query):
-                # stop the query rather than wait it out, then let the store close
-                if grouping is not None and not grouping.done():
-                    store.connection.interrupt()
-                    wait([grouping])
-                raise
-            attributed = grouping.result() if grouping is not None else grouped_first
-        assert attributed is not None
+        rate = partial(
+            _rate,
+            plan,
+            contracts,
+            [p for p, _ in usage_products],
+            measured,
+            overrides,
+            inputs.as_of,
+        )
+        if grouped_first is None:
+            (invoices, rated), attributed = _alongside(store, groups, rate)
+        else:
+            (invoices, rated), attributed = rate(), grouped_first
         attributed.conflicts = conflicts
         store.create_priced(rated.priced_rows)
         executor.share("priced")
@@ -218,6 +195,72 @@ def _size(files: Sequence[tuple[Path, str]]) -> int | None:
     if not all(path.is_file() for path in paths):
         return None
     return sum(path.stat().st_size * EXPANSION.get(path.suffix.lower(), 1) for path in paths)
+
+
+def _segment_rows(
+    contracts: Sequence[ContractInstance],
+    simple: Sequence[tuple[ProductPlan, MetricPlan]],
+    overrides: Mapping[str, Sequence[PlacedOverride]],
+) -> list[tuple[str, str, datetime, datetime, datetime]]:
+    """(product, contract, period start, segment start, segment end): each simple usage
+    product's segments (a period cut where its rate changes) in each contract period."""
+    return [
+        (product.id, c.contract_id, period.start, start, end)
+        for c in contracts
+        for period in c.periods
+        for product, metric in simple
+        for start, end in segments(
+            period,
+            metric,
+            c.rate_card.rates.get(product.id, ()),
+            overrides[c.contract_id],
+            product.id,
+        )
+    ]
+
+
+def _rate(
+    plan: RatingPlan,
+    contracts: Sequence[ContractInstance],
+    products: Sequence[ProductPlan],
+    measured: Mapping[str, Mapping[AggregateKey, list[Aggregate]]],
+    overrides: Mapping[str, Sequence[PlacedOverride]],
+    as_of: datetime,
+) -> tuple[list[Invoice], _UsageRated]:
+    """Every contract's invoices, and what the usage rating found priced and unpriced. Pure
+    Python: it never touches the store (see _alongside)."""
+    invoices: list[Invoice] = []
+    rated = _UsageRated()
+    for contract in contracts:
+        pricing = Pricing.of(contract.rate_card.currency, plan.package.rounding)
+        usage = rated.contract_usage(
+            contract, products, measured, overrides[contract.contract_id], pricing
+        )
+        invoices.extend(contract_invoices(plan, contract, usage, pricing, as_of))
+    return invoices, rated
+
+
+Rated = TypeVar("Rated")
+
+
+def _alongside(
+    store: EventStore, groups: str, rate: Callable[[], Rated]
+) -> tuple[Rated, Attribution]:
+    """`rate()` in this thread while DuckDB builds the accounting groups (`groups`, see
+    _accounting_groups) in a worker: the query and the Python rating each leave a core idle on
+    their own. `rate` must not touch the store. A failure while rating, or Ctrl-C (which
+    reaches this thread, not the worker's query), interrupts the query rather than waiting it
+    out, so that the store can close."""
+    with ThreadPoolExecutor(max_workers=1) as meanwhile:
+        grouping = meanwhile.submit(_accounting_groups, store, groups)
+        try:
+            rated = rate()
+        except BaseException:
+            if not grouping.done():
+                store.connection.interrupt()
+                wait([grouping])
+            raise
+        return rated, grouping.result()
 
 
 def _accounting_groups(store: EventStore, query: str) -> Attribution:
