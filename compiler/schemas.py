@@ -110,6 +110,7 @@ def generate() -> dict[str, str]:
         )
         if kind == "package":
             schema["title"] = "Pricing package file"
+            schema["minProperties"] = 1  # a file holds one or more sections (E0007)
         schema = {"$schema": SCHEMA_DIALECT, "$id": f"{kind}.schema.json", **schema}
         out[f"{kind}.schema.json"] = json.dumps(schema, indent=2, sort_keys=True) + "\n"
     return out

@@ -36,7 +36,7 @@ from compiler.api import compile_package, load_customers, package_dirs
 from compiler.cli import main
 from compiler.loader import load_package
 from compiler.model import Package, PackageInfo, Scenario
-from compiler.model.common import ID_PATTERN
+from compiler.model.common import DECIMAL_PATTERN, ID_PATTERN
 from compiler.model.contracts import (
     Billing,
     Commit,
@@ -334,6 +334,14 @@ MUTATIONS = [
     case(TEMPLATES, (*COMMIT, "amount"), set_to("1.5.0"), "E0101", "two-points"),
     case(TEMPLATES, (*ENTERPRISE, "overrides", 0, "multiplier"), set_to("NaN"), "E0101", "nan"),
     case(SCENARIO, (*NORTHWIND, "overrides", 0, "price"), set_to(""), "E0101", "empty"),
+    # text that only looks like a decimal, number, boolean or date (E0101)
+    case("rate_cards.yaml", (*RATES, "web_search", 0, "price"), set_to(" 1.5"), "E0101", "space"),
+    case(TEMPLATES, (*COMMIT, "amount"), set_to("1_000"), "E0101", "underscore"),
+    case(TEMPLATES, (*COMMIT, "priority"), set_to("3"), "E0101", "priority-text"),
+    case("rate_cards.yaml", (*RATES, "web_search", 0, "entitled"), set_to("yes"), "E0101", "yes"),
+    case(SCENARIO, ("scenario", "as_of"), set_to("2026-12-03 00:00:00Z"), "E0101", "space-for-t"),
+    case(SCENARIO, ("scenario", "as_of"), set_to("2026-W49-4"), "E0101", "week-date"),
+    case(SCENARIO, (*NORTHWIND, "starting_at"), set_to(" 2026-11-01"), "E0101", "date-space"),
     # a decimal out of its bound (E0101)
     case(TEMPLATES, (*COMMIT, "amount"), set_to(0), "E0101", "amount-zero"),
     case(
@@ -482,16 +490,26 @@ def out_of_range(outcome: Outcome) -> bool:
     return any("a decimal must be below 10^20" in m for m in outcome.messages)
 
 
+def jsonschema_decimal_quirk(text: str) -> bool:
+    """jsonschema matches patterns with Python's `re`, whose `\\d` is a digit of any script
+    (Arabic-Indic digits, say) and whose `$` also matches before a final newline ("1\\n"): it
+    takes such text for a decimal. ECMA-262 regexes (editors) and the loader do not."""
+    return (
+        re.search(DECIMAL_PATTERN, text) is not None
+        and re.fullmatch(DECIMAL_PATTERN, text, re.ASCII) is None
+    )
+
+
 @SETTINGS
 @given(place=st.sampled_from(DECIMALS), text=decimal_texts)
-def test_decimal_text_the_loader_rejects_the_schema_rejects(
+def test_decimal_text_is_judged_alike_by_the_loader_and_the_schema(
     place: tuple[str, DataPath], text: str
 ) -> None:
     name, path = place
     outcome = judge(mutated(name, path, set_to(text)))
-    # a schema is stricter where the loader is lenient (" 1.5", "1_000"): not asserted here
-    if "E0101" in outcome.codes and not out_of_range(outcome):  # see the xfail below
-        assert name in outcome.rejected_by_schema, (text, outcome)
+    if out_of_range(outcome) or jsonschema_decimal_quirk(text):  # see the xfail below
+        return
+    assert ("E0101" in outcome.codes) == (name in outcome.rejected_by_schema), (text, outcome)
 
 
 @SETTINGS
@@ -549,3 +567,9 @@ def test_an_id_defined_in_two_files_is_rejected_by_the_schema() -> None:
     outcome = judge(files)
     assert "E0104" in outcome.codes
     assert outcome.rejected_by_schema
+
+
+def test_a_package_file_without_sections_is_rejected_by_the_schema() -> None:
+    """The loader's E0007 for a file with no section: an empty mapping fails the schema too."""
+    assert schema_errors("package", {})
+    assert not schema_errors("package", {"package": {"name": "shop"}})

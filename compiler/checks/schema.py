@@ -14,6 +14,13 @@ M = TypeVar("M", bound=BaseModel)
 
 _MAX_PER_FILE = 200
 
+# pydantic's own words for a strict type ("Input should be a valid integer") name Python's
+# types; a package author wants to know what to write.
+_EXPECTED = {
+    "bool_type": "expected a boolean (true or false)",
+    "int_type": "expected a whole number such as 3",
+}
+
 
 def validate_model(
     model: type[M], data: Any, positions: SourceMap
@@ -60,8 +67,10 @@ def _diagnostic(model: type[BaseModel], err: Any, positions: SourceMap) -> Diagn
             positions.locate(loc),
             "IDs are lowercase letters, digits, '_' and '-', starting with a letter, at most 63",
         )
-    message = err["msg"]
     value = err.get("input")
+    message = _EXPECTED.get(kind, err["msg"])
+    if kind in _EXPECTED and isinstance(value, str):
+        message += ", not a string"  # the loader takes values as written: "3" is text
     shown = (
         f" (got {value!r})" if isinstance(value, str | int | bool) and len(repr(value)) < 60 else ""
     )

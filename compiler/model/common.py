@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -14,6 +15,8 @@ from pydantic import (
     StringConstraints,
     WithJsonSchema,
 )
+from pydantic import Strict as StrictMode
+from pydantic_core import PydanticCustomError
 
 ID_PATTERN = r"^[a-z][a-z0-9_-]{0,62}$"
 
@@ -21,14 +24,29 @@ Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 
 
 class Strict(BaseModel):
-    """Unknown keys are errors (a typo must not pass silently) and models never change."""
+    """Unknown keys are errors (a typo must not pass silently), values are taken as written
+    (`"3"` is not a number, `"yes"` not a boolean: pydantic's strict mode) and models never
+    change."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-def _no_float(value: Any) -> Any:
+# A decimal written as a string: the schemas' pattern, matched as JSON Schema (ECMA-262) does,
+# `\d` being 0-9. Python's Decimal would also take " 1.5", "1_000" and other scripts' digits.
+DECIMAL_PATTERN = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+_DECIMAL_TEXT = re.compile(DECIMAL_PATTERN, re.ASCII)
+
+
+def _decimal_input(value: Any) -> Any:
     if isinstance(value, float):
-        raise ValueError("a decimal is read from its text, never from a float")
+        raise PydanticCustomError(
+            "decimal_float", "a decimal is read from its text, never from a float"
+        )
+    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
+        raise PydanticCustomError(
+            "decimal_text",
+            'expected a decimal such as 1500 or "0.002", with no spaces or underscores',
+        )
     return value
 
 
@@ -37,7 +55,7 @@ def _no_float(value: Any) -> Any:
 DECIMAL_SCHEMA = {
     "anyOf": [
         {"type": "number"},
-        {"type": "string", "pattern": r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"},
+        {"type": "string", "pattern": DECIMAL_PATTERN},
     ],
     "description": "a decimal, as a number or as a string of its digits",
 }
@@ -61,10 +79,12 @@ def _in_range(value: Decimal) -> Decimal:
 
 
 # Money and quantities: YAML numbers arrive as Decimal built from their text (see
-# compiler.source.yaml_reader); strings like "0.000002" are accepted too.
+# compiler.source.yaml_reader) and integers as int; strings like "0.000002" are accepted too,
+# so the type is not strict, its text being checked instead.
 Amount = Annotated[
     Decimal,
-    BeforeValidator(_no_float),
+    StrictMode(strict=False),
+    BeforeValidator(_decimal_input),
     AfterValidator(_in_range),
     WithJsonSchema(DECIMAL_SCHEMA),
 ]
@@ -73,30 +93,40 @@ Amount = Annotated[
 PlanDecimal = Annotated[Decimal, WithJsonSchema(DECIMAL_SCHEMA)]
 
 
-def parse_instant(value: Any) -> Any:
-    """`2026-11-01` is midnight UTC; a date-time must say its offset (`Z` for UTC)."""
+# SPEC 2: a date, or an RFC 3339 date-time (`T` and `Z` in either case, as RFC 3339 allows);
+# the offset is optional here only to say that it is missing.
+_INSTANT_TEXT = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})"
+    r"(?:[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?P<offset>[Zz]|[+-]\d{2}:\d{2})?)?",
+    re.ASCII,
+)
+_INSTANT_EXPECTED = "expected a date such as 2026-11-01 or a date-time such as 2026-11-01T00:00:00Z"
+_NO_OFFSET = "a date-time needs a time zone offset, e.g. 2026-11-01T00:00:00Z"
+
+
+def parse_instant(value: Any) -> datetime:
+    """`2026-11-01` is midnight UTC; a date-time must say its offset (`Z` for UTC).
+
+    Text is taken in those two forms only, not in every form `fromisoformat` reads (week
+    dates, `+0000`, a space for the `T`, surrounding spaces). Raises ValueError (a
+    PydanticCustomError, so that a model's diagnostic shows the message alone).
+    """
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            raise ValueError("a date-time needs a time zone offset, e.g. 2026-11-01T00:00:00Z")
+            raise PydanticCustomError("instant_offset", _NO_OFFSET)
         return value.astimezone(UTC)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    if isinstance(value, str):
-        text = value.strip()
-        if len(text) == 10:
-            try:
-                day = date.fromisoformat(text)
-            except ValueError as exc:
-                raise ValueError(f"not an ISO-8601 date: {text!r}") from exc
-            return datetime(day.year, day.month, day.day, tzinfo=UTC)
-        try:
-            moment = datetime.fromisoformat(text.replace("z", "Z"))
-        except ValueError as exc:
-            raise ValueError(f"not an ISO-8601 date or date-time: {text!r}") from exc
-        if moment.tzinfo is None:
-            raise ValueError("a date-time needs a time zone offset, e.g. 2026-11-01T00:00:00Z")
-        return moment.astimezone(UTC)
-    raise ValueError("expected an ISO-8601 date or date-time")
+    match = _INSTANT_TEXT.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise PydanticCustomError("instant_text", _INSTANT_EXPECTED)
+    if match["date"] != value and match["offset"] is None:
+        raise PydanticCustomError("instant_offset", _NO_OFFSET)
+    try:
+        moment = datetime.fromisoformat(value.upper())  # 2026-11-01 is naive midnight
+    except ValueError:
+        raise PydanticCustomError("instant_range", "no such date or time of day") from None
+    return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC)
 
 
 Instant = Annotated[

@@ -102,7 +102,17 @@ def read_package(directory: Path, limits: Limits = DEFAULT_LIMITS) -> PackageSou
         file = display_path(path)
         document, problems = read_yaml(path, file, limits)
         diagnostics.extend(problems)
-        if document is None or document.data is None:
+        if document is None:
+            continue
+        if not document.data:  # empty, only comments, or `{}`: SPEC 2 asks for a section
+            diagnostics.append(
+                error(
+                    "E0007",
+                    "a package file holds one or more sections; this one has none",
+                    document.positions[()].value if document.positions else Span(file),
+                    f"sections are: {', '.join(SECTIONS)}; delete a file that is not needed",
+                )
+            )
             continue
         if not isinstance(document.data, dict):
             diagnostics.append(
