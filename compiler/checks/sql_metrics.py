@@ -9,7 +9,8 @@ What it accepts:
   in it is a statement or clause that changes or configures anything (INSERT, UPDATE, DELETE,
   CREATE, DROP, ATTACH, COPY, PRAGMA, SET, INSTALL, LOAD, SELECT ... INTO, ...).
 - E0403: what a FROM reads is an *allowlist*: the table `events` (unqualified), the query's own
-  CTE names, subqueries, VALUES, UNNEST and the pure generators `range`/`generate_series`.
+  CTEs where DuckDB has them in scope (`_visible_ctes`), subqueries, VALUES, UNNEST and the
+  pure generators `range`/`generate_series`.
   Anything else in table position is rejected: other tables, qualified names (`main.events`),
   table functions (`read_csv(...)`), quoted file names (`FROM 'data.csv'`). Functions
   elsewhere are checked against a *denylist* of name patterns that read outside data
@@ -150,10 +151,6 @@ def _statement_name(statement: exp.Expr) -> str:
     return statement.key.upper()
 
 
-def _at_node(ctx: CheckContext, mid: str, node: exp.Expr) -> Span:
-    return _at_offset(ctx, mid, _start(node))
-
-
 def _at_offset(ctx: CheckContext, mid: str, start: int | None) -> Span:
     if start is None:
         return ctx.value("metrics", mid, "sql")
@@ -201,30 +198,79 @@ def sql_parses(ctx: CheckContext) -> Iterator[Diagnostic]:
             )
 
 
+@dataclass(frozen=True)
+class _Finding:
+    """A static problem of a metric's SQL, not yet placed in the package: its code, the message
+    after "SQL of metric '<id>' ", the character offset it points at (None: the `sql` value)."""
+
+    code: str
+    problem: str
+    offset: int | None
+    hint: str
+
+
+@lru_cache(maxsize=256)
+def _findings(sql: str, group_keys: tuple[str, ...]) -> tuple[_Finding, ...]:
+    """Every E0402-E0404 problem of a metric's SQL, in the order the checks report them.
+
+    Computed once per SQL text and group keys, and shared: each static check reports its own
+    code, and sql_binds plans only a query that has none.
+    """
+    query = _query(_parse(sql))
+    if query is None:
+        return ()  # E0401 says why
+    found = [*_read_only_findings(sql, query), *_sandbox_findings(query)]
+    if isinstance(query, exp.Query):
+        found.extend(_result_findings(query, group_keys))
+    return tuple(found)
+
+
+def _reported(ctx: CheckContext, code: str) -> Iterator[Diagnostic]:
+    for mid, sql, _parsed in _sql_metrics(ctx):
+        for finding in _findings(sql, tuple(ctx.package.metrics[mid].group_keys)):
+            if finding.code == code:
+                yield error(
+                    code,
+                    f"SQL of metric '{mid}' {finding.problem}",
+                    _at_offset(ctx, mid, finding.offset),
+                    finding.hint,
+                )
+
+
 def sql_read_only(ctx: CheckContext) -> Iterator[Diagnostic]:
     """E0402: a SQL metric is a single SELECT that changes and configures nothing."""
-    for mid, _sql, parsed in _sql_metrics(ctx):
-        query = _query(parsed)
-        if query is None:
-            continue
-        if not isinstance(query, exp.Query):
-            yield error(
-                "E0402",
-                f"SQL of metric '{mid}' is not a SELECT (it is {_statement_name(query)})",
-                _at_offset(ctx, mid, _first_token(_sql)),
-                "only a SELECT over the events table is allowed",
-            )
-            continue
-        for node in query.walk():
-            if isinstance(node, _FORBIDDEN):
-                yield error(
-                    "E0402",
-                    f"SQL of metric '{mid}' contains {_statement_name(node)}, "
-                    "which is not allowed in a metric",
-                    _at_node(ctx, mid, node),
-                    "a metric only reads events: no statements that change anything",
-                )
-                break
+    yield from _reported(ctx, "E0402")
+
+
+def sql_sandbox(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """E0403: a SQL metric reads only the events table (and its own CTEs where they are in
+    scope), and calls no function that reads outside data."""
+    yield from _reported(ctx, "E0403")
+
+
+def sql_result_columns(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """E0404: a SQL metric's result has a `value` column and one per group key, named
+    explicitly."""
+    yield from _reported(ctx, "E0404")
+
+
+def _read_only_findings(sql: str, query: exp.Expr) -> Iterator[_Finding]:
+    if not isinstance(query, exp.Query):
+        yield _Finding(
+            "E0402",
+            f"is not a SELECT (it is {_statement_name(query)})",
+            _first_token(sql),
+            "only a SELECT over the events table is allowed",
+        )
+        return
+    forbidden = next((node for node in query.walk() if isinstance(node, _FORBIDDEN)), None)
+    if forbidden is not None:
+        yield _Finding(
+            "E0402",
+            f"contains {_statement_name(forbidden)}, which is not allowed in a metric",
+            _start(forbidden),
+            "a metric only reads events: no statements that change anything",
+        )
 
 
 def _function_name(node: exp.Func) -> str:
@@ -233,50 +279,100 @@ def _function_name(node: exp.Func) -> str:
     return node.sql_name().lower()
 
 
-def _table_problem(table: exp.Table, ctes: set[str]) -> str | None:
+def _cte_name(cte: exp.Expr) -> str:
+    return str(cte.alias).lower()  # DuckDB matches CTE names case-insensitively, quoted or not
+
+
+def _recursive_term(cte: exp.CTE) -> exp.Expr | None:
+    """The part of a CTE in a WITH RECURSIVE that sees the CTE itself, if any: DuckDB makes a
+    CTE recursive only when its body is `anchor UNION [ALL] term` (not BY NAME, INTERSECT or
+    EXCEPT), and then only `term` sees it; the anchor reads a table of that name."""
+    body = cte.this
+    while isinstance(body, exp.Subquery) and not body.alias:
+        body = body.this  # parentheses around the body
+    if isinstance(body, exp.Union) and not body.args.get("by_name"):
+        term: exp.Expr = body.expression
+        return term
+    return None
+
+
+def _visible_ctes(table: exp.Table) -> set[str]:
+    """The CTE names a table reference can mean where it stands, as DuckDB binds them.
+
+    A WITH's CTEs are in scope in the whole query that carries it, its subqueries included.
+    Inside the WITH, a CTE sees the CTEs defined before it, and itself only as the recursive
+    term of a WITH RECURSIVE (see _recursive_term). Any other name is a catalog table.
+    """
+    visible: set[str] = set()
+    path: list[exp.Expr] = [table]
+    node = table.parent
+    while node is not None:
+        child = path[-1]
+        if isinstance(node, exp.With):
+            ctes = list(node.expressions)
+            before = next((i for i, cte in enumerate(ctes) if cte is child), 0)
+            visible.update(_cte_name(cte) for cte in ctes[:before])
+            if isinstance(child, exp.CTE) and node.args.get("recursive"):
+                term = _recursive_term(child)
+                if any(step is term for step in path):
+                    visible.add(_cte_name(child))
+        else:
+            with_ = node.args.get("with_")
+            if isinstance(with_, exp.With) and with_ is not child:
+                visible.update(_cte_name(cte) for cte in with_.expressions)
+        path.append(node)
+        node = node.parent
+    return visible
+
+
+_SANDBOX_HINT = (
+    "a SQL metric sees one table, events(transaction_id, customer_id, event_type, timestamp, "
+    "properties)"
+)
+_CTE_SCOPE_HINT = (
+    "a CTE is visible in the query whose WITH defines it (subqueries included) and in the CTEs "
+    "after it; only the recursive term of WITH RECURSIVE ... UNION sees the CTE itself"
+)
+
+
+def _table_problem(table: exp.Table, defined: set[str]) -> tuple[str, str] | None:
+    """What is wrong with reading `table`, and the hint; `defined`: every CTE in the query."""
     source = table.this
     if isinstance(source, exp.Func):
         name = _function_name(source)
-        return None if name in _TABLE_GENERATORS else f"reads table function {name}(...)"
+        if name in _TABLE_GENERATORS:
+            return None
+        return f"reads table function {name}(...)", _SANDBOX_HINT
     if not isinstance(source, exp.Identifier):
-        return f"reads {table.sql(dialect='duckdb')}"
+        return f"reads {table.sql(dialect='duckdb')}", _SANDBOX_HINT
     name = str(source.this)
     if table.args.get("db") or table.args.get("catalog"):
-        return f"reads '{table.sql(dialect='duckdb')}'; use the unqualified table events"
-    if name.lower() == "events" or name.lower() in ctes:
+        qualified = table.sql(dialect="duckdb")
+        return f"reads '{qualified}'; use the unqualified table events", _SANDBOX_HINT
+    if name.lower() == "events" or name.lower() in _visible_ctes(table):
         return None
     if source.quoted and re.search(r"[./:\\]", name):
-        return f"reads the file '{name}'"
-    return f"reads table '{name}'"
+        return f"reads the file '{name}'", _SANDBOX_HINT
+    if name.lower() in defined:
+        return f"reads table '{name}'; the CTE {name} is not in scope there", _CTE_SCOPE_HINT
+    return f"reads table '{name}'", _SANDBOX_HINT
 
 
-def sql_sandbox(ctx: CheckContext) -> Iterator[Diagnostic]:
-    """E0403: a SQL metric reads only the events table (and its own CTEs), and calls no
-    function that reads outside data."""
-    for mid, _sql, parsed in _sql_metrics(ctx):
-        query = _query(parsed)
-        if query is None:
-            continue
-        ctes = {str(cte.alias).lower() for cte in query.find_all(exp.CTE)}
-        table_functions = {id(t.this) for t in query.find_all(exp.Table)}
-        for node in query.walk():
-            problem = None
-            if isinstance(node, exp.Table):
-                problem = _table_problem(node, ctes)
-            elif (
-                isinstance(node, exp.Func)
-                and id(node) not in table_functions  # reported as the table it is
-                and _DENIED_FUNCTIONS.match(_function_name(node))
-            ):
-                problem = f"calls {_function_name(node)}(), which reads outside data"
-            if problem is not None:
-                yield error(
-                    "E0403",
-                    f"SQL of metric '{mid}' {problem}",
-                    _at_node(ctx, mid, node),
-                    "a SQL metric sees one table, events(transaction_id, customer_id, "
-                    "event_type, timestamp, properties)",
-                )
+def _sandbox_findings(query: exp.Expr) -> Iterator[_Finding]:
+    defined = {_cte_name(cte) for cte in query.find_all(exp.CTE)}
+    table_functions = {id(t.this) for t in query.find_all(exp.Table)}
+    for node in query.walk():
+        problem = None
+        if isinstance(node, exp.Table):
+            problem = _table_problem(node, defined)
+        elif (
+            isinstance(node, exp.Func)
+            and id(node) not in table_functions  # reported as the table it is
+            and _DENIED_FUNCTIONS.match(_function_name(node))
+        ):
+            problem = f"calls {_function_name(node)}(), which reads outside data", _SANDBOX_HINT
+        if problem is not None:
+            yield _Finding("E0403", problem[0], _start(node), problem[1])
 
 
 def _output_name(column: exp.Expr) -> str | None:
@@ -287,56 +383,47 @@ def _output_name(column: exp.Expr) -> str | None:
     return None
 
 
-def sql_result_columns(ctx: CheckContext) -> Iterator[Diagnostic]:
-    """E0404: a SQL metric's result has a `value` column and one per group key, named
-    explicitly."""
-    for mid, _sql, parsed in _sql_metrics(ctx):
-        query = _query(parsed)
-        if not isinstance(query, exp.Query):
-            continue
-        metric = ctx.package.metrics[mid]
-        wanted = ["value", *metric.group_keys]
-        names: list[str] = []
-        starred = False
-        for column in query.selects:
-            if isinstance(column, exp.Star) or (
-                isinstance(column, exp.Column) and isinstance(column.this, exp.Star)
-            ):
-                starred = True
-                yield error(
-                    "E0404",
-                    f"SQL of metric '{mid}' selects *",
-                    _at_node(ctx, mid, column),
-                    f"select the columns explicitly: {', '.join(wanted)}",
-                )
-                continue
-            name = _output_name(column)
-            if name is None:
-                yield error(
-                    "E0404",
-                    f"SQL of metric '{mid}' has an unnamed result column "
-                    f"{column.sql(dialect='duckdb')}",
-                    _at_node(ctx, mid, column),
-                    "name it with AS: value, or one of the group keys",
-                )
-            elif name not in wanted:
-                yield error(
-                    "E0404",
-                    f"SQL of metric '{mid}' returns column '{name}', which is "
-                    "neither value nor a group key",
-                    _at_node(ctx, mid, column),
-                    f"the result columns are exactly: {', '.join(wanted)}",
-                )
-            else:
-                names.append(name)
-        missing = [w for w in wanted if w not in names]
-        if missing and not starred:
-            yield error(
+def _result_findings(query: exp.Query, group_keys: tuple[str, ...]) -> Iterator[_Finding]:
+    wanted = ["value", *group_keys]
+    names: list[str] = []
+    starred = False
+    for column in query.selects:
+        if isinstance(column, exp.Star) or (
+            isinstance(column, exp.Column) and isinstance(column.this, exp.Star)
+        ):
+            starred = True
+            yield _Finding(
                 "E0404",
-                f"SQL of metric '{mid}' does not return column(s) {', '.join(missing)}",
-                ctx.value("metrics", mid, "sql"),
-                "the result has a `value` column and one column per group key",
+                "selects *",
+                _start(column),
+                f"select the columns explicitly: {', '.join(wanted)}",
             )
+            continue
+        name = _output_name(column)
+        if name is None:
+            yield _Finding(
+                "E0404",
+                f"has an unnamed result column {column.sql(dialect='duckdb')}",
+                _start(column),
+                "name it with AS: value, or one of the group keys",
+            )
+        elif name not in wanted:
+            yield _Finding(
+                "E0404",
+                f"returns column '{name}', which is neither value nor a group key",
+                _start(column),
+                f"the result columns are exactly: {', '.join(wanted)}",
+            )
+        else:
+            names.append(name)
+    missing = [w for w in wanted if w not in names]
+    if missing and not starred:
+        yield _Finding(
+            "E0404",
+            f"does not return column(s) {', '.join(missing)}",
+            None,
+            "the result has a `value` column and one column per group key",
+        )
 
 
 def _binding_connection() -> duckdb.DuckDBPyConnection:
@@ -357,13 +444,10 @@ def sql_binds(ctx: CheckContext) -> Iterator[Diagnostic]:
     """E0406: a SQL metric binds against the events table: the columns and functions it names
     exist and their types fit (planned with EXPLAIN, never executed)."""
     connection = None
-    static = [
-        d.message for check in (sql_read_only, sql_sandbox, sql_result_columns) for d in check(ctx)
-    ]
     for mid, sql, parsed in _sql_metrics(ctx):
         if not isinstance(_query(parsed), exp.Query):
             continue  # E0401/E0402 say why
-        if any(m.startswith(f"SQL of metric '{mid}' ") for m in static):
+        if _findings(sql, tuple(ctx.package.metrics[mid].group_keys)):
             continue  # only a query that passed the static checks is planned
 
         connection = connection or _binding_connection()

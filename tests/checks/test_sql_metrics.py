@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from compiler.checks import sql_metrics
+from compiler.diagnostics import Diagnostic, Span
+
 from .conftest import PackageMaker, diagnose
 
 
@@ -184,4 +187,131 @@ def test_star_select(make_package: PackageMaker) -> None:
     directory = make_package(_metric("SELECT * FROM events\n"))
     assert diagnose(directory, "E0404") == [
         "extra.yaml:5:17: error[E0404]: SQL of metric 'storage' selects *",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sql", "column", "name"),
+    [
+        # the outer `secret` is outside the subquery whose WITH defines it
+        (
+            "SELECT 1 AS value, 2 AS bucket FROM "
+            "(WITH secret AS (SELECT 1) SELECT * FROM secret) a, secret b",
+            98,
+            "secret",
+        ),
+        # a CTE sees only the CTEs before it in its WITH
+        (
+            "WITH a AS (SELECT * FROM b), b AS (SELECT 1 AS x) "
+            "SELECT x AS value, 1 AS bucket FROM a",
+            35,
+            "b",
+        ),
+        # without RECURSIVE a CTE does not see itself
+        (
+            "WITH r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 3) "
+            "SELECT n AS value, 1 AS bucket FROM r",
+            63,
+            "r",
+        ),
+        # with RECURSIVE, the anchor does not see the CTE, only the recursive term does
+        (
+            "WITH RECURSIVE r AS (SELECT n FROM r UNION ALL SELECT n + 1 FROM r WHERE n < 3) "
+            "SELECT n AS value, 1 AS bucket FROM r",
+            45,
+            "r",
+        ),
+        # EXCEPT (and INTERSECT) do not make a CTE recursive in DuckDB
+        (
+            "WITH RECURSIVE r AS (SELECT 1 AS n EXCEPT SELECT n FROM r) "
+            "SELECT n AS value, 1 AS bucket FROM r",
+            66,
+            "r",
+        ),
+        # a WITH inside one branch of a set operation is not in scope in the other
+        (
+            "(WITH s AS (SELECT 1 AS x) SELECT x AS value, 1 AS bucket FROM s) "
+            "UNION ALL SELECT x, 1 FROM s",
+            103,
+            "s",
+        ),
+        # a WITH inside a CTE's body is not in scope after that CTE
+        (
+            "WITH a AS (WITH t AS (SELECT 1 AS x) SELECT * FROM t) "
+            "SELECT x AS value, 1 AS bucket FROM t",
+            100,
+            "t",
+        ),
+    ],
+)
+def test_cte_out_of_scope(make_package: PackageMaker, sql: str, column: int, name: str) -> None:
+    directory = make_package(_metric(sql + "\n"))
+    assert [d for d in diagnose(directory) if "E04" in d] == [
+        f"extra.yaml:5:{column}: error[E0403]: SQL of metric 'storage' reads table '{name}'; "
+        f"the CTE {name} is not in scope there",
+    ]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # a CTE in a subquery of the query that defines it
+        "WITH s AS (SELECT customer_id FROM events) SELECT COUNT(*) AS value, 'x' AS bucket "
+        "FROM events WHERE customer_id IN (SELECT customer_id FROM s)",
+        # chained CTEs
+        "WITH a AS (SELECT event_type FROM events), b AS (SELECT event_type FROM a) "
+        "SELECT COUNT(*) AS value, event_type AS bucket FROM b GROUP BY event_type",
+        # a nested WITH sees the enclosing one, and may shadow its names
+        "WITH c AS (SELECT event_type FROM events) SELECT COUNT(*) AS value, event_type AS bucket "
+        "FROM (WITH c AS (SELECT * FROM c) SELECT * FROM c) GROUP BY event_type",
+        # a WITH on a set operation is in scope in both branches
+        "WITH s AS (SELECT 1 AS x) SELECT x AS value, 'a' AS bucket FROM s "
+        "UNION ALL SELECT x, 'b' FROM s",
+        # a recursive CTE sees itself in its recursive term, subqueries included
+        "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM (SELECT n FROM r) "
+        "WHERE n < 3) SELECT SUM(n) AS value, 'all' AS bucket FROM r",
+        # a CTE named events reads the events table inside its own body
+        "WITH events AS (SELECT * FROM events WHERE event_type = 'x') "
+        "SELECT COUNT(*) AS value, 'all' AS bucket FROM events",
+    ],
+)
+def test_ctes_in_scope_are_allowed(make_package: PackageMaker, sql: str) -> None:
+    directory = make_package(_metric(sql + "\n"))
+    assert [d for d in diagnose(directory) if "E04" in d] == []
+
+
+def _metrics(**sql: str) -> dict[str, str]:
+    body = "".join(
+        f"  {mid}:\n    name: M\n    group_keys: [bucket]\n    sql: {text}\n"
+        for mid, text in sql.items()
+    )
+    return {"extra.yaml": "metrics:\n" + body}
+
+
+_STATIC = "SELECT 1 AS value, 2 AS bucket FROM other"  # E0403; would not bind either
+_UNBOUND = "SELECT nope AS value, 2 AS bucket FROM events"  # binds not: no column nope
+
+
+@pytest.mark.parametrize(("m", "m2"), [(_STATIC, _UNBOUND), (_UNBOUND, _STATIC)])
+def test_binding_skips_exactly_the_metrics_with_static_problems(
+    make_package: PackageMaker, m: str, m2: str
+) -> None:
+    directory = make_package(_metrics(m=m, m2=m2))
+    found = {(d.split("'")[1], d.split("[")[1][:5]) for d in diagnose(directory) if "E04" in d}
+    static, unbound = ("m", "m2") if m == _STATIC else ("m2", "m")
+    assert found == {(static, "E0403"), (unbound, "E0406")}
+
+
+def test_binding_skip_does_not_depend_on_message_text(
+    make_package: PackageMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reworded = sql_metrics.error
+
+    def error(code: str, message: str, span: Span, hint: str | None = None) -> Diagnostic:
+        return reworded(code, message.replace("SQL of metric", "Metric"), span, hint)
+
+    monkeypatch.setattr(sql_metrics, "error", error)
+    directory = make_package(_metrics(m=_STATIC))
+    assert [d.split(": ", 1)[1] for d in diagnose(directory) if "E04" in d] == [
+        "error[E0403]: Metric 'm' reads table 'other'",
     ]
