@@ -429,7 +429,12 @@ def _result_findings(query: exp.Query, group_keys: tuple[str, ...]) -> Iterator[
 def _binding_connection() -> duckdb.DuckDBPyConnection:
     """An empty `events` table on a connection that can read nothing else."""
     connection = duckdb.connect(
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            # an unknown table name must not resolve to a Python variable of the caller's
+            "python_enable_replacements": False,
+        }
     )
     connection.execute(
         "CREATE TABLE events (transaction_id VARCHAR, customer_id VARCHAR, event_type VARCHAR, "

@@ -111,6 +111,9 @@ def _sandbox(names: list[str], rows: list[tuple[Any, ...]]) -> duckdb.DuckDBPyCo
         config={
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
+            # an unknown table name must not resolve to a Python variable of the caller's
+            # (DuckDB's Python client scans data frames, arrays and relations by name)
+            "python_enable_replacements": False,
             "memory_limit": "512MB",
             "threads": 1,
         }

@@ -196,6 +196,8 @@ class EventStore:
             "temp_directory": str(spill / "spill"),
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
+            # SQL metrics read the store's tables: no name may resolve to a Python variable
+            "python_enable_replacements": False,
         }
         if threads:
             config["threads"] = threads

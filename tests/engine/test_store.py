@@ -116,3 +116,15 @@ def test_a_text_column_takes_text_only() -> None:
         store.connection.execute("CREATE TABLE t (s VARCHAR)")
         with pytest.raises(TypeError, match="must be a str"):
             insert_rows(store.connection, "t", ("VARCHAR",), [(True,)])
+
+
+def test_a_table_name_never_reads_a_python_variable() -> None:
+    """DuckDB's Python client resolves an unknown table name to a variable of the calling
+    code (a data frame, an array, a relation); the store, whose tables SQL metrics read, does
+    not, even before it is locked."""
+    import duckdb
+
+    leak = duckdb.sql("SELECT 42 AS value")  # noqa: F841 - the name the query asks for
+    with EventStore("64MB", in_memory=True) as store:
+        with pytest.raises(duckdb.CatalogException, match="leak"):
+            store.connection.execute("SELECT * FROM leak")
