@@ -8,6 +8,7 @@ from pydantic import BaseModel, ValidationError
 
 from compiler.checks.suggest import did_you_mean
 from compiler.diagnostics import Diagnostic, error
+from compiler.model.common import lenient_reading
 from compiler.source.package_source import SourceMap
 
 M = TypeVar("M", bound=BaseModel)
@@ -27,7 +28,8 @@ def validate_model(
 ) -> tuple[M | None, list[Diagnostic]]:
     """Validate `data`; on failure return one diagnostic per problem (E0101-E0103, E0105)."""
     try:
-        return model.model_validate(data), []
+        # an earlier revision's files are read as they were then accepted (lenient_reading)
+        return model.model_validate(data, strict=False if lenient_reading.get() else None), []
     except ValidationError as exc:
         problems = [_diagnostic(model, e, positions) for e in exc.errors(include_url=False)]
         return None, problems[:_MAX_PER_FILE]

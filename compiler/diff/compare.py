@@ -28,6 +28,7 @@ from compiler.diff.changes import (
 from compiler.diff.impact import CurrencyTotal, InvoiceImpact, compare_results, currency_totals
 from compiler.diff.rates import rate_card_changes
 from compiler.diff.revision import Repository
+from compiler.model.common import read_leniently
 from compiler.validation import validate
 
 
@@ -120,7 +121,11 @@ def _side(
 ) -> PackageSide | None:
     if directory is None:
         return None
-    side = PackageSide(validate(directory), revision)
+    if revision == "base":  # read by the rules its files were written under
+        with read_leniently():
+            side = PackageSide(validate(directory), revision)
+    else:
+        side = PackageSide(validate(directory), revision)
     if relocate is not None:
         side.relocate = relocate
     return side
@@ -182,10 +187,10 @@ def _package_diff(
     _scenario_changes(log)
     impacts: list[InvoiceImpact] = []
     if base.validation.ok and new.validation.ok:
+        with read_leniently():
+            base_results = api.preview(base.validation.package.source.directory)
         impacts, _, _ = compare_results(
-            package,
-            api.preview(base.validation.package.source.directory),
-            api.preview(new.validation.package.source.directory),
+            package, base_results, api.preview(new.validation.package.source.directory)
         )
     return log.changes, impacts
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -37,11 +40,30 @@ DECIMAL_PATTERN = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 _DECIMAL_TEXT = re.compile(DECIMAL_PATTERN, re.ASCII)
 
 
+# Files of an earlier revision (`plan diff --base`) are read as they were accepted when they
+# were written: before 2026-11-24, text such as " 1.5", "3" or "2026-11-15 00:00:00Z" was
+# taken and converted. Refusing it there would make the base fail to load, and the diff would
+# lose its breaking-change checks exactly when a pull request brings a file up to the rules.
+lenient_reading: ContextVar[bool] = ContextVar("lenient_reading", default=False)
+
+
+@contextmanager
+def read_leniently() -> Iterator[None]:
+    """Within: package files are validated as before values were taken as written."""
+    token = lenient_reading.set(True)
+    try:
+        yield
+    finally:
+        lenient_reading.reset(token)
+
+
 def _decimal_input(value: Any) -> Any:
     if isinstance(value, float):
         raise PydanticCustomError(
             "decimal_float", "a decimal is read from its text, never from a float"
         )
+    if isinstance(value, str) and lenient_reading.get():
+        return value.strip()
     if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
         raise PydanticCustomError(
             "decimal_text",
@@ -97,7 +119,7 @@ PlanDecimal = Annotated[Decimal, WithJsonSchema(DECIMAL_SCHEMA)]
 # the offset is optional here only to say that it is missing.
 _INSTANT_TEXT = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})"
-    r"(?:[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?P<offset>[Zz]|[+-]\d{2}:\d{2})?)?",
+    r"(?:[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?P<offset>[Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)?)?",
     re.ASCII,
 )
 _INSTANT_EXPECTED = "expected a date such as 2026-11-01 or a date-time such as 2026-11-01T00:00:00Z"
@@ -117,6 +139,8 @@ def parse_instant(value: Any) -> datetime:
         return value.astimezone(UTC)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, str) and lenient_reading.get():
+        value = _rfc3339_spelling(value)
     match = _INSTANT_TEXT.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise PydanticCustomError("instant_text", _INSTANT_EXPECTED)
@@ -124,9 +148,21 @@ def parse_instant(value: Any) -> datetime:
         raise PydanticCustomError("instant_offset", _NO_OFFSET)
     try:
         moment = datetime.fromisoformat(value.upper())  # 2026-11-01 is naive midnight
-    except ValueError:
+        return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: an offset past year 1 or 9999
         raise PydanticCustomError("instant_range", "no such date or time of day") from None
-    return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC)
+
+
+def _rfc3339_spelling(text: str) -> str:
+    """What `fromisoformat` took before the rule (see lenient_reading), spelt as RFC 3339;
+    the text unchanged where it cannot be."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError:
+        return text
+    if len(text.strip()) == 10 and moment.tzinfo is None:
+        return moment.date().isoformat()
+    return moment.isoformat() if moment.tzinfo is not None else text
 
 
 Instant = Annotated[

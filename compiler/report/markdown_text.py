@@ -2,7 +2,10 @@
 
 Names in a package and group values in usage events are untrusted: whoever can send an event
 chooses them. In a comment they must read as written, never become a link, an image, HTML,
-emphasis, strikethrough, math, a code span or an extra table cell. Both functions also put the
+emphasis, strikethrough, math, a code span or an extra table cell. What GitHub adds after
+rendering is not prevented: a bare URL or e-mail address still becomes a link (showing its real
+target), `@name` a mention and `#123` an issue reference; only changing the text would stop
+those, and these values are IDs a reader copies. Both functions also put the
 text on one line (every whitespace run becomes one space) so it cannot start a block of its own;
 callers place the result inside a line (a heading, a table cell, a list item), never at its start.
 """

@@ -104,7 +104,7 @@ def read_package(directory: Path, limits: Limits = DEFAULT_LIMITS) -> PackageSou
         diagnostics.extend(problems)
         if document is None:
             continue
-        if not document.data:  # empty, only comments, or `{}`: SPEC 2 asks for a section
+        if document.data is None or document.data == {}:  # SPEC 2 asks for a section
             diagnostics.append(
                 error(
                     "E0007",

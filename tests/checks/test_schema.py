@@ -226,3 +226,32 @@ def test_values_written_as_the_spec_writes_them_are_accepted(make_package: Packa
         datetime(2027, 1, 1, 0, 0, 0, 500000, tzinfo=UTC),
     ]
     assert rates[4].starting_at == datetime(2027, 1, 1, 0, 0, 0, 500000, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "9999-12-31T23:59:59-01:00",  # 01:00 UTC on 1 January of year 10000
+        "0001-01-01T00:00:00+01:00",  # 23:00 UTC on 31 December of year 0
+        "2026-11-15T00:00:00+01:75",  # 75 minutes is no offset
+        "2026-11-15T00:00:00+24:00",
+    ],
+)
+def test_an_instant_outside_the_calendar_or_with_a_bad_offset_is_a_diagnostic(text: str) -> None:
+    from pydantic_core import PydanticCustomError
+
+    from compiler.model.common import parse_instant
+
+    with pytest.raises(PydanticCustomError):
+        parse_instant(text)
+
+
+def test_an_earlier_revision_is_read_as_it_was_accepted() -> None:
+    """`plan diff --base` reads the base revision leniently (see lenient_reading)."""
+    from compiler.model.common import parse_instant, read_leniently
+
+    with read_leniently():
+        assert parse_instant("2026-11-15 00:00:00Z") == datetime(2026, 11, 15, tzinfo=UTC)
+        assert parse_instant(" 2026-11-15") == datetime(2026, 11, 15, tzinfo=UTC)
+    with pytest.raises(ValueError):
+        parse_instant("2026-11-15 00:00:00Z")

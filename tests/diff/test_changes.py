@@ -275,3 +275,32 @@ def test_every_code_is_documented() -> None:
     text = (REPO / "docs/diff.md").read_text()
     missing = [code for code in CHANGE_CODES if f"`{code}`" not in text]
     assert missing == []
+
+
+def test_a_base_written_before_values_were_taken_as_written_is_still_compared(
+    repo: PricingRepo,
+) -> None:
+    """The base revision's files are read by the rules they were written under: a quoted
+    number or a space-separated date-time there (accepted and converted before 2026-11-24)
+    must not hide the working tree's breaking changes nor the invoice impact."""
+    repo.replace("packages/shop/rate_cards.yaml", "price: 0.50", 'price: " 0.50"')
+    repo.replace(
+        "packages/shop/scenarios/march/scenario.yaml",
+        "as_of: 2026-04-03T00:00:00Z",
+        'as_of: "2026-04-03 00:00:00Z"',
+    )
+    repo.commit("written before the rule")
+    # the working tree brings both up to the rule, and changes the metric and the price
+    repo.replace("packages/shop/rate_cards.yaml", 'price: " 0.50"', "price: 0.60")
+    repo.replace(
+        "packages/shop/scenarios/march/scenario.yaml",
+        'as_of: "2026-04-03 00:00:00Z"',
+        "as_of: 2026-04-03T00:00:00Z",
+    )
+    repo.replace("packages/shop/metrics.yaml", "group_keys: [region]", "group_keys: [zone]")
+    code, document = repo.diff_json("--as-of", AS_OF)
+    assert "D0002" not in codes(document)
+    assert code == 1 and document["breaking"] is True
+    # alpha: 7 calls × (0.60 - 0.50) = +0.70; beta: 4 × 0.10 = +0.40
+    moved = {i["customer_id"]: i["difference"] for i in document["invoices"]}
+    assert moved == {"alpha": "0.70", "beta": "0.40"}
