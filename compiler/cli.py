@@ -231,7 +231,7 @@ def _period(text: str) -> Period:
     try:
         if not sep:
             raise ValueError("expected START..END")
-        return Period(parse_instant(start), parse_instant(end))
+        return Period(parse_instant(start.strip()), parse_instant(end.strip()))
     except ValueError as exc:
         raise click.BadParameter(f"{text!r}: {exc} (e.g. 2026-11-01..2026-12-01)") from exc
 
@@ -369,9 +369,9 @@ def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> A
     if value is None:
         return None
     try:
-        return parse_instant(value)
+        return parse_instant(value.strip())  # typed on a command line: spaces are not meant
     except ValueError as exc:
-        raise click.BadParameter(str(exc)) from exc
+        raise click.BadParameter(f"{value!r}: {exc}") from exc
 
 
 DIFF_FORMATS = ("text", "json", "markdown")

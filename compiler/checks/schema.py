@@ -20,6 +20,7 @@ _MAX_PER_FILE = 200
 _EXPECTED = {
     "bool_type": "expected a boolean (true or false)",
     "int_type": "expected a whole number such as 3",
+    "decimal_type": 'expected a decimal such as 1500 or "0.002"',
 }
 
 

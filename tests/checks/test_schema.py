@@ -255,3 +255,23 @@ def test_an_earlier_revision_is_read_as_it_was_accepted() -> None:
         assert parse_instant(" 2026-11-15") == datetime(2026, 11, 15, tzinfo=UTC)
     with pytest.raises(ValueError):
         parse_instant("2026-11-15 00:00:00Z")
+
+
+def test_a_boolean_for_a_decimal_says_what_to_write(make_package: PackageMaker) -> None:
+    directory = make_package(_rate("{pricing_group_values: {model: small}, price: true}"))
+    assert diagnose(directory, "E0101") == [
+        f"rate_cards.yaml:7:57: error[E0101]: {WHERE}.price: expected a decimal such as 1500 or "
+        '"0.002" (got True)'
+    ]
+
+
+def test_command_line_instants_may_have_spaces_around_them() -> None:
+    """Typed on a command line, `--period "2026-11-01 .. 2026-12-01"` means what it says."""
+    from compiler.cli import _instant, _period
+
+    period = _period(" 2026-11-01 .. 2026-12-01 ")
+    assert (period.start, period.end) == (
+        datetime(2026, 11, 1, tzinfo=UTC),
+        datetime(2026, 12, 1, tzinfo=UTC),
+    )
+    assert _instant(None, None, " 2026-12-03 ") == datetime(2026, 12, 3, tzinfo=UTC)  # type: ignore[arg-type]
