@@ -12,6 +12,7 @@ from typing import Any
 
 from compiler.diagnostics import Diagnostic, Span, display_path, error
 from compiler.model import SECTIONS
+from compiler.model.common import lenient_reading
 from compiler.source.yaml_reader import DEFAULT_LIMITS, Limits, NodeSpans, YamlPath, read_yaml
 
 
@@ -105,6 +106,8 @@ def read_package(directory: Path, limits: Limits = DEFAULT_LIMITS) -> PackageSou
         if document is None:
             continue
         if document.data is None or document.data == {}:  # SPEC 2 asks for a section
+            if lenient_reading.get():  # an earlier revision, from before the rule
+                continue
             diagnostics.append(
                 error(
                     "E0007",

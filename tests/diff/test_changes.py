@@ -304,3 +304,19 @@ def test_a_base_written_before_values_were_taken_as_written_is_still_compared(
     # alpha: 7 calls × (0.60 - 0.50) = +0.70; beta: 4 × 0.10 = +0.40
     moved = {i["customer_id"]: i["difference"] for i in document["invoices"]}
     assert moved == {"alpha": "0.70", "beta": "0.40"}
+
+
+def test_a_base_file_without_sections_does_not_hide_the_invoice_impact(
+    repo: PricingRepo,
+) -> None:
+    """A file with no section became an error (E0007) on 2026-11-24; a base that had one is
+    read as it was then, so the price change below still shows in the invoices."""
+    repo.write({"packages/shop/notes.yaml": "# prices move to rate_cards.yaml\n"})
+    repo.commit("a file of comments, before the rule")
+    (repo.root / "packages/shop/notes.yaml").unlink()
+    repo.replace("packages/shop/rate_cards.yaml", "price: 0.50", "price: 0.60")
+    code, document = repo.diff_json("--as-of", AS_OF)
+    assert "D0002" not in codes(document)
+    # alpha: 7 calls × (0.60 - 0.50) = +0.70; beta: 4 × 0.10 = +0.40
+    moved = {i["customer_id"]: i["difference"] for i in document["invoices"]}
+    assert moved == {"alpha": "0.70", "beta": "0.40"}
