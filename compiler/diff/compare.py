@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -121,10 +122,8 @@ def _side(
 ) -> PackageSide | None:
     if directory is None:
         return None
-    if revision == "base":  # read by the rules its files were written under
-        with read_leniently():
-            side = PackageSide(validate(directory), revision)
-    else:
+    # the base is read by the rules its files were written under
+    with read_leniently() if revision == "base" else nullcontext():
         side = PackageSide(validate(directory), revision)
     if relocate is not None:
         side.relocate = relocate

@@ -26,7 +26,7 @@ from compiler.engine.contracts import FAR_FUTURE, ContractInstance
 from compiler.engine.events import lines
 from compiler.engine.ingest import FILE_STRIDE, prop_column
 from compiler.engine.invoice import Conflict
-from compiler.engine.store import execute_long, insert_rows, naive_utc
+from compiler.engine.store import execute_long, insert_rows
 
 EXAMPLES = 3
 MAX_CONFLICTS = 100
@@ -65,16 +65,13 @@ def _load_parties(
         connection,
         "contracts",
         ("VARCHAR", "VARCHAR", "TIMESTAMP", "TIMESTAMP"),
-        [
-            (c.customer_id, c.contract_id, naive_utc(c.start), naive_utc(c.end or FAR_FUTURE))
-            for c in contracts
-        ],
+        [(c.customer_id, c.contract_id, c.start, c.end or FAR_FUTURE) for c in contracts],
     )
     insert_rows(
         connection,
         "slices",
         ("VARCHAR", "TIMESTAMP", "TIMESTAMP", "TIMESTAMP"),
-        [(c, naive_utc(ps), naive_utc(s), naive_utc(e)) for c, ps, s, e in slices],
+        slices,
     )
 
 

@@ -156,11 +156,12 @@ def parse_instant(value: Any) -> datetime:
 def _rfc3339_spelling(text: str) -> str:
     """What `fromisoformat` took before the rule (see lenient_reading), spelt as RFC 3339;
     the text unchanged where it cannot be."""
+    stripped = text.strip()
     try:
-        moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
+        moment = datetime.fromisoformat(stripped.replace("z", "Z"))
     except ValueError:
         return text
-    if len(text.strip()) == 10 and moment.tzinfo is None:
+    if len(stripped) == 10 and moment.tzinfo is None:
         return moment.date().isoformat()
     return moment.isoformat() if moment.tzinfo is not None else text
 
