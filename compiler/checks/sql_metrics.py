@@ -42,6 +42,7 @@ from sqlglot.errors import ParseError
 
 from compiler.checks.context import CheckContext
 from compiler.diagnostics import Diagnostic, Span, error
+from compiler.engine.store import CLOSED
 
 _FORBIDDEN = tuple(
     getattr(exp, name)
@@ -428,14 +429,7 @@ def _result_findings(query: exp.Query, group_keys: tuple[str, ...]) -> Iterator[
 
 def _binding_connection() -> duckdb.DuckDBPyConnection:
     """An empty `events` table on a connection that can read nothing else."""
-    connection = duckdb.connect(
-        config={
-            "autoinstall_known_extensions": False,
-            "autoload_known_extensions": False,
-            # an unknown table name must not resolve to a Python variable of the caller's
-            "python_enable_replacements": False,
-        }
-    )
+    connection = duckdb.connect(config=CLOSED)
     connection.execute(
         "CREATE TABLE events (transaction_id VARCHAR, customer_id VARCHAR, event_type VARCHAR, "
         "timestamp TIMESTAMP, properties MAP(VARCHAR, VARCHAR))"

@@ -21,7 +21,7 @@ import sqlglot
 from sqlglot import exp
 
 from compiler.engine.metering import Columns
-from compiler.engine.store import insert_rows, naive_utc
+from compiler.engine.store import CLOSED, insert_rows, naive_utc
 from compiler.plan.ir import MetricPlan
 
 DIALECT = "duckdb"
@@ -109,11 +109,7 @@ def _sandbox(names: list[str], rows: list[tuple[Any, ...]]) -> duckdb.DuckDBPyCo
     no file, load no extension and change no setting."""
     sandbox = duckdb.connect(
         config={
-            "autoinstall_known_extensions": False,
-            "autoload_known_extensions": False,
-            # an unknown table name must not resolve to a Python variable of the caller's
-            # (DuckDB's Python client scans data frames, arrays and relations by name)
-            "python_enable_replacements": False,
+            **CLOSED,
             "memory_limit": "512MB",
             "threads": 1,
         }

@@ -23,6 +23,15 @@ from typing import Any
 import duckdb
 
 DEFAULT_MEMORY_LIMIT = "2GB"
+# Every DuckDB connection here (the store, a SQL metric's sandbox, the binding check): no
+# extension is installed or loaded behind our back, and a table name never resolves to a Python
+# variable of the calling code (DuckDB's Python client scans data frames, arrays and relations
+# by name).
+CLOSED: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "python_enable_replacements": False,
+}
 SIZE_PATTERN = re.compile(
     r"(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE | re.ASCII
 )
@@ -194,10 +203,7 @@ class EventStore:
         config: dict[str, Any] = {
             "memory_limit": memory_limit,
             "temp_directory": str(spill / "spill"),
-            "autoinstall_known_extensions": False,
-            "autoload_known_extensions": False,
-            # SQL metrics read the store's tables: no name may resolve to a Python variable
-            "python_enable_replacements": False,
+            **CLOSED,
         }
         if threads:
             config["threads"] = threads
