@@ -315,7 +315,7 @@ def test_a_base_file_without_sections_does_not_hide_the_invoice_impact(
     repo.commit("a file of comments, before the rule")
     (repo.root / "packages/shop/notes.yaml").unlink()
     repo.replace("packages/shop/rate_cards.yaml", "price: 0.50", "price: 0.60")
-    code, document = repo.diff_json("--as-of", AS_OF)
+    _, document = repo.diff_json("--as-of", AS_OF)
     assert "D0002" not in codes(document)
     # alpha: 7 calls × (0.60 - 0.50) = +0.70; beta: 4 × 0.10 = +0.40
     moved = {i["customer_id"]: i["difference"] for i in document["invoices"]}
