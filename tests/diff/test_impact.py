@@ -126,7 +126,7 @@ def test_the_impact_table_shows_names_as_written() -> None:
         ending_before=datetime(2026, 12, 1, tzinfo=UTC),
         currency="USD",
         base_total=Decimal("10.00"),
-        new_total=Decimal("12.50"),
+        new_total=Decimal("12.50"),  # +2.50, +25.00%
     )
     report = DiffReport(
         base="main",

@@ -136,7 +136,7 @@ def replay_result(
         ending_before=NOVEMBER.ending_before,
         quantity=Decimal("3"),
         unit_price=Decimal("2"),
-        amount=Decimal("6.00"),
+        amount=Decimal("6.00"),  # 3 × 2.00
         presentation=[
             PresentationLine(group_values={"user": value}, quantity=Decimal(3), amount=Decimal(6))
         ],
@@ -150,7 +150,7 @@ def replay_result(
         quantity=Decimal("1"),
         unit_price=Decimal("10"),
         proration=Decimal("0.5"),
-        amount=Decimal("5.00"),
+        amount=Decimal("5.00"),  # 10.00 × 0.5 (half of November)
         timing="in_advance",
         unit=value,
     )
@@ -171,9 +171,9 @@ def replay_result(
         period=NOVEMBER,
         status="finalized",
         line_items=[usage, seats, credit],
-        subtotal=Decimal("11.00"),
+        subtotal=Decimal("11.00"),  # 6.00 + 5.00
         applied=Decimal("-1.00"),
-        total=Decimal("10.00"),
+        total=Decimal("10.00"),  # 11.00 - 1.00
     )
     counts = dict.fromkeys(
         ("invalid", "duplicate", "unknown_customer", "outside_contract", "outside_period"), 0
@@ -311,7 +311,7 @@ def diff_report(base: str, message: str, hint: str, file: str, name: str) -> Dif
         ending_before=NOVEMBER.ending_before,
         currency="USD",
         base_total=Decimal("10.00"),
-        new_total=Decimal("12.50"),
+        new_total=Decimal("12.50"),  # +2.50, +25.00%
     )
     return DiffReport(
         base=base,
@@ -388,6 +388,7 @@ def test_preview_escapes_an_event_group_value(tmp_path: Path) -> None:
     package = write_package(tmp_path / "literal", EVENT_PACKAGE)
     result = CliRunner().invoke(main, ["preview", str(package), "--format", "markdown"])
     assert result.exit_code == 0, result.output
+    # one call at 1.00: quantity 1, amount 1 × 1.00 = 1.00, all of it the one tool's
     assert result.output.splitlines()[6:8] == [
         "| Calls &lt;img src=x&gt; | 1 | 1 | 1.00 |",
         r"| tool=\[click\](https://evil.example) \*\*now\*\* | 1 |  | 1.00 |",
