@@ -2,8 +2,9 @@
 
 A JSON number is read as its decimal text (`json` with `parse_float=Decimal`), never through a
 binary float, and properties are kept as the strings an SQL metric sees: numbers as their plain
-decimal text, booleans as `true`/`false`, nested values as compact JSON; a JSON `null` property
-is the same as an absent one. Blank lines are not events and are not counted.
+decimal text (a negative zero is zero: `-0` is "0"), booleans as `true`/`false`, nested values
+as compact JSON; a JSON `null` property is the same as an absent one. Blank lines are not events
+and are not counted.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def property_text(value: Any) -> str | None:
     """A JSON property value as the text metrics see; None for JSON null (absent)."""
     if value is None:
         return None
+    if isinstance(value, Decimal) and value.is_zero():
+        value = value.copy_abs()  # -0 and -0.0 are 0 and 0.0, as DuckDB reads an integer -0
     if isinstance(value, bool | Decimal | str):
         return scalar_text(value)
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
@@ -112,9 +115,10 @@ def parse_event(text: str, seq: int, file: str, line: int) -> Event | Rejection:
     return Event(seq, txid, raw["customer_id"], raw["event_type"], timestamp, texts, file, line)
 
 
-# Lines are split on "\n" alone, and a line of only JSON whitespace is blank, as DuckDB's
-# newline-delimited JSON reader sees them.
-JSON_WHITESPACE = b" \t\r\n"
+# Lines are split on "\n" alone, and what surrounds a line's JSON is stripped: ASCII white space,
+# vertical tab and form feed too (a line of only those is blank), as DuckDB's newline-delimited
+# JSON reader trims a line.
+LINE_WHITESPACE = b" \t\n\v\f\r"
 
 
 def _open_binary(path: Path) -> Any:
@@ -125,7 +129,7 @@ def lines(path: Path) -> Iterator[tuple[int, bytes]]:
     """(line number, bytes) of the non-blank lines of a file (`.gz` too)."""
     with _open_binary(path) as handle:
         for number, raw in enumerate(handle, start=1):
-            if raw.strip(JSON_WHITESPACE):
+            if raw.strip(LINE_WHITESPACE):
                 yield number, raw
 
 
@@ -139,13 +143,13 @@ def read_events(
             for number, raw in lines(path):
                 seq += 1
                 try:
-                    text = raw.decode("utf-8")
+                    text = raw.strip(LINE_WHITESPACE).decode("utf-8")
                 except UnicodeDecodeError:
                     yield Rejection(shown, number, "line is not UTF-8")
                     continue
                 event = parse_event(text, seq, shown, number)
                 if keep_text and isinstance(event, Event):
-                    event = replace(event, text=text.strip(" \t\r\n"))
+                    event = replace(event, text=text)
                 yield event
         except FileNotFoundError:
             yield Rejection(shown, 0, "events file does not exist")

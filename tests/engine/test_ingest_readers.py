@@ -60,7 +60,7 @@ json_numbers = st.one_of(
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
     st.decimals(allow_nan=False, allow_infinity=False, places=12).map(str),
     st.sampled_from(
-        ["12345678901234.565", "0.10000000000000000001", "1e3", "-0.0", "1.50", "7E-2"]
+        ["12345678901234.565", "0.10000000000000000001", "1e3", "-0.0", "1.50", "7E-2", "-0"]
     ),
 )
 strings = st.one_of(
@@ -97,7 +97,11 @@ def lines(draw: st.DrawFn) -> str:
     body = ", ".join(f'"{k}": {v}' for k, v in fields.items())
     if shape != "absent":
         body += f', "properties": {properties}'
-    return "{" + body + "}"
+    # what DuckDB's parser forgives and JSON does not (a comma before `}`), and what surrounds a
+    # line's JSON (vertical tab and form feed are stripped as DuckDB strips them)
+    body += draw(st.sampled_from(["", "", "", ",", " , "]))
+    around = st.sampled_from(["", "", " ", "\t", "\v", "\f", "\r"])
+    return draw(around) + "{" + body + "}" + draw(around)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -126,8 +130,57 @@ def lines(draw: st.DrawFn) -> str:
         '"timestamp": "2026-11-10T12:00:00Z", "properties": {"tokens": 0E-12, "model": 5E0}}'
     ]
 )
+@example(
+    [
+        '{"transaction_id": "a", "customer_id": "acme", "event_type": "request", '
+        '"timestamp": "2026-11-10T12:00:00Z", "properties": {"tokens": 5},}'
+    ]
+)
+@example(
+    [
+        '{"transaction_id": "a", "customer_id": "acme", "event_type": "request", '
+        '"timestamp": "2026-11-10T12:00:00Z", "properties": {"tokens": -0, "model": -0.0}}'
+    ]
+)
+@example(["\f", '\v{"transaction_id": "a"}\f'])
 def test_duckdb_reads_a_file_as_the_python_reader_does(generated: list[str]) -> None:
     assert_same(generated)
+
+
+@pytest.mark.parametrize(
+    ("line", "accepted"),
+    [
+        # a trailing comma is not JSON: DuckDB's parser took the line, the Python reader did not
+        ('{"transaction_id": "a", "customer_id": "acme", "event_type": "request", '
+         '"timestamp": "2026-11-10T12:00:00Z", "properties": {"tokens": [1, 2,]}}', False),
+        ('{"transaction_id": "a", "customer_id": "acme", "event_type": "request", '
+         '"timestamp": "2026-11-10T12:00:00Z" , }', False),
+        # vertical tab and form feed around a line: DuckDB strips them, the Python reader did not
+        ('\f{"transaction_id": "a", "customer_id": "acme", "event_type": "request", '
+         '"timestamp": "2026-11-10T12:00:00Z"}\v', True),
+    ],
+)
+def test_what_json_does_not_allow_is_rejected_and_what_surrounds_it_is_stripped(
+    line: str, accepted: bool
+) -> None:
+    """Found comparing the readers: whether such a line was an event depended on whether
+    another line of its file sent the file to the Python reader."""
+    fast = read_rows([line, "\f"], fast=True)
+    assert fast == read_rows([line, "\f"], fast=False)
+    rows, rejected, read = fast
+    assert read == 1  # a line of only a form feed is blank, as DuckDB sees it
+    assert (len(rows), len(rejected)) == ((1, 0) if accepted else (0, 1))
+
+
+def test_a_negative_zero_is_zero() -> None:
+    line = (
+        '{"transaction_id": "a", "customer_id": "acme", "event_type": "request", '
+        '"timestamp": "2026-11-10T12:00:00Z", "properties": {"tokens": -0, "model": -0.00}}'
+    )
+    fast = read_rows([line], fast=True)
+    assert fast == read_rows([line], fast=False)
+    (row,) = fast[0]
+    assert (row[5], row[6]) == ("0", "0.00")  # columns p_0 (tokens), p_1 (model)
 
 
 @pytest.mark.parametrize(
