@@ -162,10 +162,13 @@ def _conflicts(
     # only transaction IDs read more than once can conflict: the join keeps just those
     rows = connection.execute(f"""
         WITH repeated AS (
-            SELECT p.transaction_id, p.seq, p.content, r.seq AS first_seq
-            FROM parsed p JOIN repeats r USING (transaction_id))
+            SELECT p.transaction_id, p.seq, r.seq AS first_seq
+            FROM parsed p JOIN repeats r USING (transaction_id)),
+        keyed AS (
+            SELECT d.transaction_id, d.seq, d.first_seq, c.content
+            FROM contents c JOIN repeated d USING (seq))
         SELECT d.transaction_id, d.first_seq, d.seq
-        FROM repeated d JOIN repeated k ON k.seq = d.first_seq
+        FROM keyed d JOIN keyed k ON k.seq = d.first_seq
         WHERE d.seq <> d.first_seq AND d.content <> k.content
         ORDER BY d.seq LIMIT {MAX_CONFLICTS}
     """).fetchall()

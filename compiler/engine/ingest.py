@@ -1,13 +1,19 @@
 """Ingestion: event files into DuckDB, every line accounted for, numbers exact.
 
-Two ways in, one result. A file is first read by DuckDB (`read_json_objects`, which keeps each
-line's verbatim JSON text) and the fields and properties the plan needs are extracted in SQL.
-JSON numbers need care: DuckDB parses them as doubles, so a number with a fraction is taken from
-the line's own text and kept only when it agrees with DuckDB's value; integers are exact as
-parsed. A file in which any line is malformed or unusual (an exponent, a nested value, an odd
-date-time) is read by the Python reader (`events.parse_event`) instead: it is the reference,
-and gives each rejection its reason and line number. Both ways fill the same table `parsed`,
-ordered by `seq` (file, then position in the file).
+Three ways in, one result; each file is read by the first that takes it whole:
+1. the typed reader (`typed_query`): DuckDB's `read_json` with the fields typed, one parse per
+   line straight into columns, with a pass over the lines' text alongside (`contents_query`)
+   for their content keys and for what the typed columns cannot show. It takes a file whose
+   used properties are strings, integers, booleans or nulls;
+2. the objects reader (`fast_query`): `read_json_objects`, which keeps each line's text, and the
+   fields extracted in SQL. JSON numbers need care: DuckDB parses them as doubles, so a number
+   with a fraction is taken from the line's own text and kept only when it agrees with
+   DuckDB's value; integers are exact as parsed;
+3. the Python reader (`events.parse_event`), for a file in which any line is malformed or
+   unusual (an exponent, a nested value, an odd date-time, what only DuckDB's parser allows):
+   it is the reference, and gives each rejection its reason and line number.
+All fill tables read through the view `parsed`, ordered by `seq` (file, then position in the
+file); Parquet files have their own reader (`_read_parquet`).
 """
 
 from __future__ import annotations
@@ -33,7 +39,21 @@ class Ingested:
 
 
 FILE_STRIDE = 1 << 40  # seq = file index × stride + position in the file
-TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})"
+# A date-time DuckDB reads as the Python reader does; anything else is left to the Python
+# reader (an hour 24 or an offset of 24 hours DuckDB would take, the years whose UTC instant
+# can fall outside 0001-9999 it would carry over).
+TIMESTAMP_PATTERN = (
+    r"\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]([01]\d|2[0-3]):\d{2})"
+)
+OUT_OF_RANGE_YEARS = ("0000", "0001", "9999")
+# What DuckDB's JSON parser forgives and JSON (and the Python reader) does not, found in a
+# line's text: a comma before a closing bracket, and NaN or an infinity as a value (in any
+# spelling: nan, -Infinity, INF). A string holding one is a false alarm, which only sends the
+# file to the Python reader. Separate patterns, as RE2 skips ahead to a pattern's first
+# character only where there is one.
+TRAILING_COMMA = r",[ \t\n\r]*[}\]]"
+NON_FINITE = r"[ \t\n\r]*[-+]?(?i:nan|inf)"
+NOT_JSON = (TRAILING_COMMA, ":" + NON_FINITE, "," + NON_FINITE, r"\[" + NON_FINITE)
 FIELDS = ("transaction_id", "customer_id", "event_type", "timestamp")
 DIALECT = "duckdb"
 
@@ -74,11 +94,9 @@ def _has_exponent(line: exp.Expr, name: str) -> exp.Expr:
     return exp.func("regexp_matches", _after_key(line, name), _string(r"^-?[0-9]+(\.[0-9]+)?[eE]"))
 
 
-def _trailing_comma(line: exp.Expr) -> exp.Expr:
-    """Whether a comma may close an object or array in the line: DuckDB's JSON parser allows
-    that, JSON (and the Python reader) does not. A string holding `,}` is a false alarm, which
-    only sends the file to the Python reader."""
-    return exp.func("regexp_matches", line, _string(r",[ \t\n\r]*[}\]]"))
+def _not_json(line: exp.Expr, patterns: Sequence[str] = NOT_JSON) -> exp.Expr:
+    """Whether the line may hold what only DuckDB's parser allows (`NOT_JSON`)."""
+    return exp.or_(*[exp.func("regexp_matches", line, _string(p)) for p in patterns])
 
 
 # Paths whose JSON types are read from every line (one parse), and those whose texts are (a
@@ -182,28 +200,22 @@ def fast_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> str:
             exp.func("length", texts["customer_id"]) > exp.Literal.number(0),
             exp.func("length", texts["event_type"]) > exp.Literal.number(0),
             exp.func("regexp_full_match", texts["timestamp"], _string(TIMESTAMP_PATTERN)),
-            exp.not_(exp.func("starts_with", texts["timestamp"], _string("0000"))),
+            *[
+                exp.not_(exp.func("starts_with", texts["timestamp"], _string(year)))
+                for year in OUT_OF_RANGE_YEARS
+            ],
             exp.or_(
                 kind(("properties",)).is_(exp.null()),
                 kind(("properties",)).isin(_string("OBJECT"), _string("NULL")),
             ),
             *[exp.not_(d) for d in doubts],
-            exp.not_(_trailing_comma(line)),
+            exp.not_(_not_json(line)),
         ),
         exp.false(),
     )
     timestamp = exp.cast(exp.cast(texts["timestamp"], "TIMESTAMPTZ"), "TIMESTAMP")
-    file_index = _call(
-        "list_extract",
-        exp.Array(expressions=[exp.Literal.number(i) for i, _ in files]),
-        _call(
-            "list_position",
-            exp.Array(expressions=[_string(str(path)) for _, path in files]),
-            exp.column("filename"),
-        ),
-    )
     query = exp.select(
-        file_index.as_("file_index"),
+        _file_index(files).as_("file_index"),
         plain.as_("plain"),
         texts["transaction_id"].as_("transaction_id"),
         texts["customer_id"].as_("customer_id"),
@@ -213,6 +225,19 @@ def fast_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> str:
         content_key(line).as_("content"),
     ).from_(parsed.subquery("lines"))
     return query.sql(dialect=DIALECT)
+
+
+def _file_index(files: Sequence[tuple[int, Path]]) -> exp.Expr:
+    """A row's file as its index, from the reader's `filename` column."""
+    return _call(
+        "list_extract",
+        exp.Array(expressions=[exp.Literal.number(i) for i, _ in files]),
+        _call(
+            "list_position",
+            exp.Array(expressions=[_string(str(path)) for _, path in files]),
+            exp.column("filename"),
+        ),
+    )
 
 
 def content_key(line: exp.Expr) -> exp.Expr:
@@ -240,7 +265,15 @@ def ingest(
         "CREATE TEMP TABLE slow_lines (seq BIGINT, transaction_id VARCHAR, customer_id VARCHAR, "
         f"event_type VARCHAR, timestamp TIMESTAMP{props}, content UBIGINT)"
     )
-    connection.execute("CREATE TEMP TABLE file_index (filename VARCHAR, file_index BIGINT)")
+    # each file DuckDB reads: `typed` by the typed reader, else by the objects reader (`slow`
+    # where it left the file to the Python reader); Parquet files are `slow` too, as their rows
+    # are numbered already. `first_row`, `content_row`: the file's first rowid in its reader's
+    # table and in `line_contents`.
+    connection.execute(
+        "CREATE TEMP TABLE file_index (filename VARCHAR, file_index BIGINT, "
+        "slow BOOLEAN DEFAULT false, first_row BIGINT DEFAULT 0, typed BOOLEAN DEFAULT false, "
+        "content_row BIGINT DEFAULT 0)"
+    )
     parquet = [
         (i, path)
         for i, (path, _) in enumerate(files)
@@ -268,52 +301,89 @@ def ingest(
         count, problems = _read_slow(connection, i, files[i], names)
         read += count
         rejected.extend(problems)
-    from_parquet = ""
-    if parquet:
-        from_parquet = f"""UNION ALL
-        SELECT f.file_index * {FILE_STRIDE} + r.row, r.transaction_id, r.customer_id,
-               r.event_type, r.timestamp{_columns(names, "r")}, r.content
-        FROM parquet_rows r JOIN file_index f USING (filename) WHERE r.reason IS NULL"""
-    connection.execute(
-        f"""CREATE TEMP VIEW parsed AS
-        SELECT f.file_index * {FILE_STRIDE} + l.rowid - f.first_row + 1 AS seq,
-               l.transaction_id, l.customer_id,
-               l.event_type, l.timestamp{_columns(names, "l")}, l.content
-        FROM fast_lines l JOIN file_index f USING (file_index)
-        WHERE NOT f.slow
-        UNION ALL
-        SELECT * FROM slow_lines
-        {from_parquet}"""
-    )
+    _create_views(connection, names, with_parquet=bool(parquet))
     fast_read = connection.execute(
         "SELECT count(*) FROM fast_lines JOIN file_index USING (file_index) WHERE NOT slow"
     ).fetchone()
+    typed_read = connection.execute(
+        "SELECT count(*) FROM typed_lines JOIN file_index USING (file_index) WHERE typed"
+    ).fetchone()
+    read += (fast_read[0] if fast_read else 0) + (typed_read[0] if typed_read else 0)
     # Only the reading above needed rows kept in order (a file's rowids number its lines);
     # from here on `seq` orders whatever must be ordered, and DuckDB may stream and spill more
     # freely without keeping insertion order.
     connection.execute("SET preserve_insertion_order = false")
     order = {shown: i for i, (_, shown) in enumerate(files)}
     rejected.sort(key=lambda r: (order.get(r.file, len(files)), r.line))
-    return Ingested(read + (fast_read[0] if fast_read else 0), rejected)
+    return Ingested(read, rejected)
+
+
+def _create_views(
+    connection: duckdb.DuckDBPyConnection, names: Sequence[str], with_parquet: bool
+) -> None:
+    """The view `parsed` (every valid event: its `seq` and fields) and the view `contents` (an
+    event's content key by `seq`: only repeated transaction IDs need it, and the typed reader
+    keeps it apart from the fields), each over the rows of the four readers."""
+    fields = "transaction_id, customer_id, event_type, timestamp"
+    line_seq = f"f.file_index * {FILE_STRIDE} + l.rowid - f.first_row + 1"
+    parquet_seq = f"f.file_index * {FILE_STRIDE} + r.row"
+    typed = "typed_lines l JOIN file_index f USING (file_index) WHERE f.typed"
+    fast = "fast_lines l JOIN file_index f USING (file_index) WHERE NOT f.slow"
+    parquet = "parquet_rows r JOIN file_index f USING (filename) WHERE r.reason IS NULL"
+    line_fields = f"{_prefixed(fields, 'l')}{_columns(names, 'l')}"
+    parsed = [
+        f"SELECT {line_seq} AS seq, {line_fields} FROM {typed}",
+        f"SELECT {line_seq}, {line_fields} FROM {fast}",
+        f"SELECT seq, {fields}{_columns(names)} FROM slow_lines",
+    ]
+    contents = [
+        f"SELECT f.file_index * {FILE_STRIDE} + c.rowid - f.content_row + 1 AS seq, c.content "
+        "FROM line_contents c JOIN file_index f USING (file_index) WHERE f.typed",
+        f"SELECT {line_seq}, l.content FROM {fast}",
+        "SELECT seq, content FROM slow_lines",
+    ]
+    if with_parquet:
+        parsed.append(
+            f"SELECT {parquet_seq}, {_prefixed(fields, 'r')}{_columns(names, 'r')} FROM {parquet}"
+        )
+        contents.append(f"SELECT {parquet_seq}, r.content FROM {parquet}")
+    connection.execute("CREATE TEMP VIEW parsed AS " + " UNION ALL ".join(parsed))
+    connection.execute("CREATE TEMP VIEW contents AS " + " UNION ALL ".join(contents))
+
+
+def _prefixed(columns: str, table: str) -> str:
+    return ", ".join(f"{table}.{c}" for c in columns.split(", "))
+
+
+def _lines_table(connection: duckdb.DuckDBPyConnection, table: str, names: Sequence[str]) -> None:
+    """Create `table` for one reader's rows.
+
+    A table of the store's own database, not a TEMP one: when the events are too many to hold
+    in memory the store is a database file (store.held_in_memory), and DuckDB writes a bulk
+    insert there compressed (dictionaries for the few event types, customers and models), where
+    a temporary table is kept, and spilled past the memory limit, as raw vectors. At 10M events
+    every later pass over the events then reads far less (measured: the accounting groups 2.3 s
+    -> 1.6 s, the usage query 4-5 s -> 2.4 s)."""
+    props = "".join(f", {prop_column(i)} VARCHAR" for i in range(len(names)))
+    content = ", content UBIGINT" if table == "fast_lines" else ""
+    connection.execute(
+        f"CREATE TABLE {table} (file_index BIGINT, plain BOOLEAN, transaction_id VARCHAR, "
+        f"customer_id VARCHAR, event_type VARCHAR, timestamp TIMESTAMP{props}{content})"
+    )
 
 
 def _read_fast(
     connection: duckdb.DuckDBPyConnection, files: Sequence[tuple[int, Path]], names: Sequence[str]
 ) -> set[int]:
-    """Read files in DuckDB into `fast_lines`; the indexes of files that need Python."""
-    connection.execute("ALTER TABLE file_index ADD COLUMN slow BOOLEAN DEFAULT false")
-    connection.execute("ALTER TABLE file_index ADD COLUMN first_row BIGINT DEFAULT 0")
-    props = "".join(f", {prop_column(i)} VARCHAR" for i in range(len(names)))
-    # A table of the store's own database, not a TEMP one: when the events are too many to
-    # hold in memory the store is a database file (store.held_in_memory), and DuckDB writes a
-    # bulk insert there compressed (dictionaries for the few event types, customers and
-    # models), where a temporary table is kept, and spilled past the memory limit, as raw
-    # vectors. At 10M events every later pass over the events then reads far less (measured:
-    # the accounting groups 2.3 s -> 1.6 s, the usage query 4-5 s -> 2.4 s).
+    """Read files in DuckDB, by the typed reader where it takes them (`typed_lines`) and else by
+    the objects reader (`fast_lines`); the indexes of files that need Python."""
+    _lines_table(connection, "typed_lines", names)
+    _lines_table(connection, "fast_lines", names)
     connection.execute(
-        "CREATE TABLE fast_lines (file_index BIGINT, plain BOOLEAN, transaction_id VARCHAR, "
-        f"customer_id VARCHAR, event_type VARCHAR, timestamp TIMESTAMP{props}, content UBIGINT)"
+        "CREATE TABLE line_contents (file_index BIGINT, content UBIGINT, doubtful BOOLEAN)"
     )
+    typed = _read_typed(connection, files, names) if files else set()
+    files = [(i, path) for i, path in files if i not in typed]
     if not files:
         return set()
     try:
@@ -326,10 +396,10 @@ def _read_fast(
     except duckdb.Error:
         connection.execute("DELETE FROM fast_lines")
         return {i for i, _ in files}  # unreadable as a whole (e.g. a broken .gz): go slow
-    if files:
-        connection.executemany(
-            "INSERT INTO file_index VALUES (?, ?, false, 0)", [(str(path), i) for i, path in files]
-        )
+    connection.executemany(
+        "INSERT INTO file_index (filename, file_index) VALUES (?, ?)",
+        [(str(path), i) for i, path in files],
+    )
     # seq counts event lines within each file: position = rowid - the file's first rowid + 1
     connection.execute(
         "UPDATE file_index SET first_row = m.first_row FROM (SELECT file_index, min(rowid) AS "
@@ -342,6 +412,187 @@ def _read_fast(
     )
     rows = connection.execute("SELECT file_index FROM file_index WHERE slow").fetchall()
     return {row[0] for row in rows}
+
+
+def _read_typed(
+    connection: duckdb.DuckDBPyConnection, files: Sequence[tuple[int, Path]], names: Sequence[str]
+) -> set[int]:
+    """Read files with DuckDB's typed JSON reader, one parse per line straight into columns;
+    the indexes of the files it took whole (`file_index.typed`).
+
+    A pass over the lines' text (`contents_query`) comes first: it keeps each line's content
+    key (`line_contents`) and finds what the typed reader cannot see. A file with such a line
+    goes to the objects reader, and so does one in which any row fails the typed reader's own
+    checks (`typed_query`), or whose two passes disagree on the number of lines. A file that a
+    pass cannot parse at all sends every file to the objects reader, which finds the lines."""
+    try:
+        execute_long(
+            connection,
+            "reading events",
+            f"INSERT INTO line_contents {contents_query(names, files)}",
+            [[str(path) for _, path in files]],
+        )
+    except duckdb.Error:
+        connection.execute("DELETE FROM line_contents")
+        return set()
+    clear = {
+        row[0]
+        for row in connection.execute(
+            "SELECT file_index FROM line_contents GROUP BY file_index HAVING NOT bool_or(doubtful)"
+        ).fetchall()
+    }
+    candidates = [(i, path) for i, path in files if i in clear]
+    if not candidates:
+        return set()
+    try:
+        execute_long(
+            connection,
+            "reading events",
+            f"INSERT INTO typed_lines {typed_query(names, candidates)}",
+            [[str(path) for _, path in candidates]],
+        )
+    except duckdb.Error:
+        connection.execute("DELETE FROM typed_lines")
+        return set()
+    # seq counts event lines within each file: position = rowid - the file's first rowid + 1,
+    # in both tables
+    taken = connection.execute("""
+        WITH l AS (SELECT file_index, count(*) AS n, bool_and(plain) AS plain,
+                          min(rowid) AS first_row FROM typed_lines GROUP BY file_index),
+             c AS (SELECT file_index, count(*) AS n, min(rowid) AS first_row
+                   FROM line_contents GROUP BY file_index)
+        SELECT l.file_index, l.first_row, c.first_row FROM l JOIN c USING (file_index)
+        WHERE l.plain AND l.n = c.n
+    """).fetchall()
+    if not taken:
+        return set()
+    paths = dict(candidates)
+    connection.executemany(
+        "INSERT INTO file_index (filename, file_index, typed, first_row, content_row) "
+        "VALUES (?, ?, true, ?, ?)",
+        [(str(paths[i]), i, first_row, content_row) for i, first_row, content_row in taken],
+    )
+    return {i for i, _, _ in taken}
+
+
+def _regex_literal(text: str) -> str:
+    """`text` matched literally in an RE2 pattern."""
+    return "".join("\\" + c if c in "\\.^$|?*+()[]{}" else c for c in text)
+
+
+# After a colon, a number with a fraction or an exponent, NaN or an infinity: what DuckDB's
+# typed reader reads as a double. Found cheaply (RE2 skips to each colon); only in the lines that
+# have one is it looked for after a used property's name.
+NUMBER_AFTER_COLON = r":[ \t\n\r]*[-+]?(?:[0-9]+[.eE]|(?i:nan|inf))"
+
+
+def contents_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> str:
+    """Each non-blank line of `files` (given again as the list parameter): its file, its
+    content key, and whether it is doubtful for the typed reader: what only DuckDB's parser
+    allows (`NOT_JSON`, which the typed reader cannot see, in any property, used or not), or a
+    used property whose value looks like a number with a fraction or an exponent (which the
+    typed reader would read as a double). A string that only looks so is a false alarm, costing
+    only speed; a used property written with escapes in its name is missed here and caught by
+    `typed_query`'s checks."""
+    line = exp.column("json")
+    after_colon = [":" + NON_FINITE]
+    if names:
+        keys = "|".join(_regex_literal(json.dumps(n, ensure_ascii=False)) for n in names)
+        after_colon.append(f"(?:{keys})[ \\t\\n\\r]*{NUMBER_AFTER_COLON}")
+    # CASE, not AND: the rarer patterns are looked for only in the lines with such a number
+    doubtful = exp.or_(
+        _not_json(line, [p for p in NOT_JSON if not p.startswith(":")]),
+        exp.Case(
+            ifs=[
+                exp.If(
+                    this=exp.func("regexp_matches", line, _string(NUMBER_AFTER_COLON)),
+                    true=_not_json(line, after_colon),
+                )
+            ],
+            default=exp.false(),
+        ),
+    )
+    return (
+        exp.select(
+            _file_index(files).as_("file_index"),
+            content_key(line).as_("content"),
+            doubtful.as_("doubtful"),
+        )
+        .from_(
+            exp.Table(
+                this=exp.func(
+                    "read_json_objects",
+                    exp.Placeholder(),
+                    exp.EQ(this=exp.column("format"), expression=_string("newline_delimited")),
+                    exp.EQ(this=exp.column("filename"), expression=exp.true()),
+                )
+            )
+        )
+        .sql(dialect=DIALECT)
+    )
+
+
+# A property value that the typed reader may have read from something other than a plain JSON
+# string, integer, boolean or null: an object or array (as its JSON text), a number with a
+# fraction or exponent (as a double's text), NaN or an infinity. A string that looks so is a
+# false alarm, costing only speed.
+DOUBTFUL_PROPERTY = r"^(?:[\[{]|[-+]?[0-9]+[.eE]|[-+]?(?i:nan|inf|infinity)$)"
+
+
+def typed_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> str:
+    """Every non-blank line of `files` (given again as the list parameter) through DuckDB's
+    typed JSON reader: the four fields as JSON (a string is told from a number or a boolean by
+    its quote), `properties` as a STRUCT of the used names' texts. Integers, strings and
+    booleans read so are the reference's texts (a -0 is 0 in both); anything else makes the row
+    not `plain`, and its file is left to the objects reader."""
+    struct = ", ".join(
+        exp.to_identifier(n, quoted=True).sql(dialect=DIALECT) + " VARCHAR" for n in names
+    )
+    columns = {f: "JSON" for f in FIELDS} | {"properties": f"STRUCT({struct})" if names else "JSON"}
+    spec = "{" + ", ".join(f"{_sql_string(k)}: {_sql_string(v)}" for k, v in columns.items()) + "}"
+    source = f"read_json(?, format = 'newline_delimited', columns = {spec}, filename = true)"
+
+    def text(field: str) -> str:
+        """The field's string, where it is a JSON string written without escapes."""
+        value = f'r."{field}"'
+        return (
+            f"CASE WHEN starts_with({value}, '\"') AND NOT contains({value}, '\\') "
+            f"THEN substring({value}, 2, length({value}) - 2) END"
+        )
+
+    props = "".join(
+        f", struct_extract(r.properties, {_sql_string(n)}) AS {prop_column(i)}"
+        for i, n in enumerate(names)
+    )
+    doubtful = _sql_string(DOUBTFUL_PROPERTY)
+    properties_ok = "true" if names else "(r.properties IS NULL OR starts_with(r.properties, '{'))"
+    checks = [
+        "length(transaction_id) BETWEEN 1 AND 128",
+        "length(customer_id) > 0",
+        "length(event_type) > 0",
+        f"regexp_full_match(time_text, {_sql_string(TIMESTAMP_PATTERN)})",
+        *[f"NOT starts_with(time_text, '{year}')" for year in OUT_OF_RANGE_YEARS],
+        "moment IS NOT NULL",
+        "properties_ok",
+        *[
+            f"coalesce(NOT regexp_matches({prop_column(i)}, {doubtful}), true)"
+            for i in range(len(names))
+        ],
+    ]
+    lines = f"""SELECT {_file_index(files).sql(dialect=DIALECT)} AS file_index,
+               {text("transaction_id")} AS transaction_id, {text("customer_id")} AS customer_id,
+               {text("event_type")} AS event_type, {text("timestamp")} AS time_text,
+               {properties_ok} AS properties_ok{props}
+        FROM {source} r"""
+    checked = f"""SELECT *, TRY_CAST(TRY_CAST(time_text AS TIMESTAMPTZ) AS TIMESTAMP) AS moment
+        FROM ({lines})"""
+    return f"""SELECT file_index, plain, transaction_id, customer_id, event_type,
+           CASE WHEN plain THEN moment END AS timestamp{_columns(names)}
+        FROM (SELECT *, coalesce({" AND ".join(checks)}, false) AS plain FROM ({checked}))"""
+
+
+def _sql_string(text: str) -> str:
+    return _string(text).sql(dialect=DIALECT)
 
 
 def _read_slow(
@@ -492,7 +743,10 @@ def _read_parquet(
     except duckdb.Error as exc:
         raise _unreadable(exc) from exc
     # numbered by row already, as the Python reader numbers lines: `slow` for conflict positions
-    connection.executemany("INSERT INTO file_index VALUES (?, ?, true, 0)", list(index.items()))
+    connection.executemany(
+        "INSERT INTO file_index (filename, file_index, slow) VALUES (?, ?, true)",
+        list(index.items()),
+    )
     rejected = [
         Rejected(file=shown[index[file]][1], line=row, reason=why, transaction_id=txid)
         for file, row, why, txid in connection.execute(
