@@ -5,6 +5,8 @@ Exit codes: 0 clean, 1 errors found (or warnings with --strict), 2 usage error, 
 
 from __future__ import annotations
 
+import atexit
+import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -424,5 +426,27 @@ def init(directory: Path, package_name: str | None) -> None:
     click.echo(f"next: cd {directory} && git init && plan validate && python -m pytest")
 
 
+def run() -> None:
+    """The `plan` console command: `main`, then out without tearing the interpreter down.
+
+    Once the command is done and its output flushed, the `atexit` clean-ups run and the process
+    ends (`os._exit`) without freeing every module and object one by one, which took a tenth
+    of a second after a replay. Where the output cannot be flushed (a reader that went away),
+    or the command did not end by exiting, Python's own way out is taken."""
+    try:
+        main()
+    except SystemExit as done:
+        code = done.code
+        if code is not None and not isinstance(code, int):
+            raise  # a message to print: Python's way
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:
+            raise done from None
+        atexit._run_exitfuncs()
+        os._exit(code or 0)
+
+
 if __name__ == "__main__":
-    main()
+    run()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -168,3 +170,42 @@ def test_replay_usage_errors(tmp_path: Path) -> None:
                "--period", "2026-11-01")[0] == 2  # fmt: skip
     assert run("replay", package, str(events), "--customers", str(customers),
                "--period", "2026-11-01..2026-12-01")[0] == 2  # fmt: skip
+
+
+def run_process(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`plan ARGS` as its own process, through `compiler.cli.run` (the console entry point),
+    with an `atexit` clean-up registered first that leaves a file behind."""
+    marker = tmp_path / "atexit-ran"
+    program = (
+        "import atexit, pathlib, sys\n"
+        f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'yes')\n"
+        "from compiler.cli import run\n"
+        f"sys.argv = ['plan', *{list(args)!r}]\n"
+        "run()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", program], cwd=REPO, capture_output=True, text=True, check=False
+    )
+
+
+def test_the_console_entry_point_flushes_everything_and_runs_atexit_clean_ups(
+    tmp_path: Path,
+) -> None:
+    """`run` ends the process with os._exit once the command is done: its output must all be
+    there, the exit code kept, and the atexit clean-ups run."""
+    done = run_process(tmp_path, "preview", str(PACKAGES / "ai-platform"), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    json.loads(done.stdout)  # the whole document, flushed
+    assert '"invoices"' in done.stdout
+    assert (tmp_path / "atexit-ran").read_text() == "yes"
+
+
+def test_the_console_entry_point_keeps_the_exit_codes(tmp_path: Path) -> None:
+    write_package(tmp_path / "broken", BROKEN)
+    found = run_process(tmp_path, "validate", str(tmp_path / "broken"))
+    assert found.returncode == 1
+    assert found.stdout.strip().endswith("1 error(s), 2 warning(s)")
+    usage = run_process(tmp_path, "validate", "--no-such-option")
+    assert usage.returncode == 2
+    assert "No such option" in usage.stderr
+    assert (tmp_path / "atexit-ran").read_text() == "yes"
