@@ -442,7 +442,7 @@ def run() -> None:
         try:
             sys.stdout.flush()
             sys.stderr.flush()
-        except OSError:
+        except (OSError, AttributeError, ValueError):  # closed, absent or gone
             raise done from None
         atexit._run_exitfuncs()
         os._exit(code or 0)

@@ -393,7 +393,7 @@ def _read_fast(
             f"INSERT INTO fast_lines {fast_query(names, files)}",
             [[str(path) for _, path in files]],
         )
-    except duckdb.Error:
+    except (duckdb.Error, UnicodeDecodeError):  # a message cut inside a character
         connection.execute("DELETE FROM fast_lines")
         return {i for i, _ in files}  # unreadable as a whole (e.g. a broken .gz): go slow
     connection.executemany(
@@ -432,7 +432,7 @@ def _read_typed(
             f"INSERT INTO line_contents {contents_query(names, files)}",
             [[str(path) for _, path in files]],
         )
-    except duckdb.Error:
+    except (duckdb.Error, UnicodeDecodeError):  # a message cut inside a character
         connection.execute("DELETE FROM line_contents")
         return set()
     clear = {
@@ -451,7 +451,7 @@ def _read_typed(
             f"INSERT INTO typed_lines {typed_query(names, candidates)}",
             [[str(path) for _, path in candidates]],
         )
-    except duckdb.Error:
+    except (duckdb.Error, UnicodeDecodeError):  # a message cut inside a character
         connection.execute("DELETE FROM typed_lines")
         return set()
     # seq counts event lines within each file: position = rowid - the file's first rowid + 1,

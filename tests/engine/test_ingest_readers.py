@@ -376,3 +376,16 @@ def test_fields_that_are_not_plain_strings_leave_the_typed_reader(field: str) ->
     assert_same([line])
     read_rows([line])
     assert TAKEN_BY["typed"] != "typed"
+
+
+def test_a_reader_error_cut_inside_a_character_falls_back_instead_of_crashing() -> None:
+    """DuckDB quotes 50 bytes of the object in a transform error; cut inside a multi-byte
+    character, the message raised UnicodeDecodeError, which stopped the whole replay (found
+    in review)."""
+    line = (
+        '{"transaction_id": "a", "customer_id": "acme", "event_type": "request", '
+        '"timestamp": "2026-11-10T12:00:00Z", "properties": {"tokens": 1, "tokens": "'
+        + "é" * 30
+        + '"}}'
+    )
+    assert_same([line])
