@@ -110,6 +110,22 @@ def _item(column: str, index: int) -> exp.Expr:
     return _call("list_extract", exp.column(column), exp.Literal.number(index + 1))
 
 
+def _lines_of(ignore_errors: bool) -> exp.Expr:
+    """`read_json_objects` over the files of the list parameter: each non-blank line's text
+    (`json`) and file (`filename`). Without `ignore_errors`, a line DuckDB cannot parse fails
+    the whole reading."""
+    options = [("format", _string("newline_delimited")), ("filename", exp.true())]
+    if ignore_errors:
+        options.insert(1, ("ignore_errors", exp.true()))
+    return exp.Table(
+        this=exp.func(
+            "read_json_objects",
+            exp.Placeholder(),
+            *[exp.EQ(this=exp.column(k), expression=v) for k, v in options],
+        )
+    )
+
+
 def _paths(paths: Sequence[tuple[str, ...]]) -> exp.Expr:
     return exp.Array(expressions=[_pointer(*p) for p in paths])
 
@@ -127,17 +143,7 @@ def fast_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> str:
         line,
         _call("json_type", line, _paths(paths)).as_("kinds"),
         _call("json_extract_string", line, _paths(text_paths)).as_("texts"),
-    ).from_(
-        exp.Table(
-            this=exp.func(
-                "read_json_objects",
-                exp.Placeholder(),
-                exp.EQ(this=exp.column("format"), expression=_string("newline_delimited")),
-                exp.EQ(this=exp.column("ignore_errors"), expression=exp.true()),
-                exp.EQ(this=exp.column("filename"), expression=exp.true()),
-            )
-        )
-    )
+    ).from_(_lines_of(ignore_errors=True))
     at = {p: i for i, p in enumerate(paths)}
     text_at = {p: i for i, p in enumerate(text_paths)}
 
@@ -372,6 +378,25 @@ def _lines_table(connection: duckdb.DuckDBPyConnection, table: str, names: Seque
     )
 
 
+def _insert(
+    connection: duckdb.DuckDBPyConnection, table: str, query: str, files: Sequence[tuple[int, Path]]
+) -> bool:
+    """Insert a reader's rows of `files` (the query's list parameter) into `table`; False, and
+    the table left empty, where DuckDB cannot read them as a whole (a line it cannot parse, a
+    broken .gz, an error message cut inside a character)."""
+    try:
+        execute_long(
+            connection,
+            "reading events",
+            f"INSERT INTO {table} {query}",
+            [[str(p) for _, p in files]],
+        )
+    except (duckdb.Error, UnicodeDecodeError):
+        connection.execute(f"DELETE FROM {table}")
+        return False
+    return True
+
+
 def _read_fast(
     connection: duckdb.DuckDBPyConnection, files: Sequence[tuple[int, Path]], names: Sequence[str]
 ) -> set[int]:
@@ -386,15 +411,7 @@ def _read_fast(
     files = [(i, path) for i, path in files if i not in typed]
     if not files:
         return set()
-    try:
-        execute_long(
-            connection,
-            "reading events",
-            f"INSERT INTO fast_lines {fast_query(names, files)}",
-            [[str(path) for _, path in files]],
-        )
-    except (duckdb.Error, UnicodeDecodeError):  # a message cut inside a character
-        connection.execute("DELETE FROM fast_lines")
+    if not _insert(connection, "fast_lines", fast_query(names, files), files):
         return {i for i, _ in files}  # unreadable as a whole (e.g. a broken .gz): go slow
     connection.executemany(
         "INSERT INTO file_index (filename, file_index) VALUES (?, ?)",
@@ -425,15 +442,7 @@ def _read_typed(
     goes to the objects reader, and so does one in which any row fails the typed reader's own
     checks (`typed_query`), or whose two passes disagree on the number of lines. A file that a
     pass cannot parse at all sends every file to the objects reader, which finds the lines."""
-    try:
-        execute_long(
-            connection,
-            "reading events",
-            f"INSERT INTO line_contents {contents_query(names, files)}",
-            [[str(path) for _, path in files]],
-        )
-    except (duckdb.Error, UnicodeDecodeError):  # a message cut inside a character
-        connection.execute("DELETE FROM line_contents")
+    if not _insert(connection, "line_contents", contents_query(names, files), files):
         return set()
     clear = {
         row[0]
@@ -444,15 +453,7 @@ def _read_typed(
     candidates = [(i, path) for i, path in files if i in clear]
     if not candidates:
         return set()
-    try:
-        execute_long(
-            connection,
-            "reading events",
-            f"INSERT INTO typed_lines {typed_query(names, candidates)}",
-            [[str(path) for _, path in candidates]],
-        )
-    except (duckdb.Error, UnicodeDecodeError):  # a message cut inside a character
-        connection.execute("DELETE FROM typed_lines")
+    if not _insert(connection, "typed_lines", typed_query(names, candidates), candidates):
         return set()
     # seq counts event lines within each file: position = rowid - the file's first rowid + 1,
     # in both tables
@@ -518,16 +519,7 @@ def contents_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> s
             content_key(line).as_("content"),
             doubtful.as_("doubtful"),
         )
-        .from_(
-            exp.Table(
-                this=exp.func(
-                    "read_json_objects",
-                    exp.Placeholder(),
-                    exp.EQ(this=exp.column("format"), expression=_string("newline_delimited")),
-                    exp.EQ(this=exp.column("filename"), expression=exp.true()),
-                )
-            )
-        )
+        .from_(_lines_of(ignore_errors=False))
         .sql(dialect=DIALECT)
     )
 
