@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -67,13 +68,36 @@ def property_text(value: Any) -> str | None:
 def parse_timestamp(text: str) -> datetime:
     if "T" not in text.upper() and " " not in text:
         raise ValueError("timestamp must be an RFC 3339 date-time, e.g. 2026-11-03T10:00:00Z")
-    moment = datetime.fromisoformat(text)
+    # RFC 3339 allows a lower-case `t` and `z`, which `fromisoformat` does not take
+    moment = datetime.fromisoformat(text.replace("t", "T").replace("z", "Z"))
     if moment.tzinfo is None:
         raise ValueError("timestamp needs a time zone offset (Z for UTC)")
     try:
         return moment.astimezone(UTC)
     except OverflowError as exc:
         raise ValueError("timestamp is out of range") from exc
+
+
+# An escaped UTF-16 surrogate (\\uD800-\\uDFFF): text only as half of a pair.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether a decoded JSON value holds a surrogate code point, in a key or a string (walked
+    without recursion: the value may be nested as deep as the parser allows)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if LONE_SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def parse_event(text: str, seq: int, file: str, line: int) -> Event | Rejection:
@@ -88,6 +112,10 @@ def parse_event(text: str, seq: int, file: str, line: int) -> Event | Rejection:
         )
     except (ValueError, RecursionError) as exc:
         return Rejection(file, line, f"invalid JSON: {str(exc).split(':')[0]}")
+    # Python decodes an unpaired surrogate escape ("\\ud800") into a string no UTF-8 text can
+    # hold; DuckDB refuses the line as malformed, and so does this reader.
+    if SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(raw):
+        return Rejection(file, line, "invalid JSON: a string holds an unpaired surrogate")
     if not isinstance(raw, dict):
         return Rejection(file, line, "an event is a JSON object")
     txid = raw.get("transaction_id")
@@ -122,7 +150,12 @@ LINE_WHITESPACE = b" \t\n\v\f\r"
 
 
 def _open_binary(path: Path) -> Any:
-    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+    """The file's bytes, through gzip for a `.gz` file (in any case, as DuckDB decides). DuckDB
+    would read a `.zst` file as zstd, which this reader cannot: it is refused, by both."""
+    suffix = path.suffix.lower()
+    if suffix == ".zst":
+        raise OSError("zstd-compressed files are not supported; use .gz or plain JSON Lines")
+    return gzip.open(path, "rb") if suffix == ".gz" else path.open("rb")
 
 
 def lines(path: Path) -> Iterator[tuple[int, bytes]]:

@@ -22,12 +22,13 @@ import json
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 from sqlglot import exp
 
-from compiler.engine.events import Event, read_events
+from compiler.engine.events import Event, parse_timestamp, read_events
 from compiler.engine.invoice import Rejected
 from compiler.engine.store import execute_long
 
@@ -286,13 +287,18 @@ def ingest(
         if path.suffix == ".parquet" and path.is_file()
     ]
     # DuckDB reads a path once, and expands glob characters: a file given again, or one whose
-    # name holds *?[{, is read by the Python reader instead (each occurrence counts).
+    # name holds *?[{, is read by the Python reader instead (each occurrence counts); so is a
+    # `.zst` file, which the Python reader refuses (DuckDB would decompress it).
     seen: set[Path] = set()
     slow = set()
     for i, (path, _) in enumerate(files):
         if not path.is_file() or (
             path.suffix != ".parquet"
-            and (path.resolve() in seen or any(c in str(path) for c in "*?[{"))
+            and (
+                path.resolve() in seen
+                or any(c in str(path) for c in "*?[{")
+                or path.suffix.lower() == ".zst"
+            )
         ):
             slow.add(i)
         seen.add(path.resolve())
@@ -652,6 +658,9 @@ def _load_slow(connection: duckdb.DuckDBPyConnection, path: Path, names: Sequenc
     )
 
 
+PARQUET_FIELDS = (
+    "filename, file_row_number, transaction_id, customer_id, event_type, timestamp, properties"
+)
 PARQUET_COLUMNS = (
     "transaction_id, customer_id, event_type, timestamp, properties MAP(VARCHAR, *) or STRUCT"
 )
@@ -692,6 +701,40 @@ def _property(name: str, fields: set[str] | None) -> str:
     return f"struct_extract(properties, {exp.Literal.string(name).sql(dialect=DIALECT)})"
 
 
+def _column_type(connection: duckdb.DuckDBPyConnection, paths: list[list[str]], name: str) -> str:
+    described = connection.execute(
+        f"SELECT column_type FROM (DESCRIBE SELECT {name} FROM read_parquet(?))", paths
+    ).fetchone()
+    return str(described[0]) if described else ""
+
+
+def _parse_odd_times(connection: duckdb.DuckDBPyConnection) -> None:
+    """Timestamps of `parquet_rows` written in a shape other than the common one, parsed by the
+    Python reader's rules: the instant, or the row's reason, as a JSON Lines line would get."""
+    texts = [
+        text
+        for (text,) in connection.execute(
+            "SELECT DISTINCT odd_time FROM parquet_rows WHERE odd_time IS NOT NULL"
+        ).fetchall()
+    ]
+    parsed: list[tuple[str, datetime | None, str | None]] = []
+    for text in texts:
+        try:
+            parsed.append((text, parse_timestamp(text).replace(tzinfo=None), None))
+        except ValueError as exc:
+            parsed.append((text, None, f"invalid timestamp {text!r}: {exc}"))
+    if parsed:
+        connection.execute(
+            "CREATE TEMP TABLE odd_times (text VARCHAR, moment TIMESTAMP, why VARCHAR)"
+        )
+        connection.executemany("INSERT INTO odd_times VALUES (?, ?, ?)", parsed)
+        connection.execute(
+            """UPDATE parquet_rows SET timestamp = o.moment, reason = coalesce(reason, o.why)
+            FROM odd_times o WHERE parquet_rows.odd_time = o.text"""
+        )
+        connection.execute("DROP TABLE odd_times")
+
+
 def _read_parquet(
     connection: duckdb.DuckDBPyConnection,
     files: Sequence[tuple[int, Path]],
@@ -714,26 +757,48 @@ def _read_parquet(
     props = "".join(
         f", CAST({_property(n, fields)} AS VARCHAR) AS p_{i}" for i, n in enumerate(names)
     )
-    moment = "TRY_CAST(CAST(TRY_CAST(timestamp AS VARCHAR) AS TIMESTAMPTZ) AS TIMESTAMP)"
-    reason = f"""CASE
+    # A timestamp typed as one is taken as it is. A string is an RFC 3339 date-time as the Python
+    # reader parses it: DuckDB casts the common shape (TIMESTAMP_PATTERN), and every other string
+    # (`odd`) is parsed by `parse_timestamp` below, as a JSON Lines file's would be.
+    text_time = _column_type(connection, paths, "timestamp") == "VARCHAR"
+    if text_time:
+        common = " AND ".join(
+            [
+                f"regexp_full_match(timestamp, {_sql_string(TIMESTAMP_PATTERN)})",
+                *[f"NOT starts_with(timestamp, '{year}')" for year in OUT_OF_RANGE_YEARS],
+            ]
+        )
+        moment = (
+            f"CASE WHEN {common} THEN TRY_CAST(TRY_CAST(timestamp AS TIMESTAMPTZ) AS TIMESTAMP) END"
+        )
+        missing = "coalesce(timestamp, '') = ''"
+    else:
+        moment = "TRY_CAST(CAST(TRY_CAST(timestamp AS VARCHAR) AS TIMESTAMPTZ) AS TIMESTAMP)"
+        missing = "timestamp IS NULL"
+    reason = """CASE
         WHEN transaction_id IS NULL OR length(transaction_id) NOT BETWEEN 1 AND 128
             THEN 'transaction_id must be a string of 1 to 128 characters'
         WHEN customer_id IS NULL OR customer_id = ''
             THEN 'customer_id is required and must be a non-empty string'
         WHEN event_type IS NULL OR event_type = ''
             THEN 'event_type is required and must be a non-empty string'
-        WHEN {moment} IS NULL THEN 'invalid timestamp' END"""
+        WHEN missing THEN 'timestamp is required and must be a non-empty string'
+        WHEN moment IS NULL AND NOT odd THEN 'invalid timestamp' END"""
     try:
         connection.execute(
             f"""CREATE TEMP TABLE parquet_rows AS
             SELECT filename, file_row_number + 1 AS row, {reason} AS reason,
-                   transaction_id, customer_id, event_type, {moment} AS timestamp{props},
-                   hash(customer_id, event_type, {moment}, properties) AS content
-            FROM read_parquet(?, filename = true, file_row_number = true)""",
+                   transaction_id, customer_id, event_type, moment AS timestamp{props},
+                   hash(customer_id, event_type, timestamp, properties) AS content,
+                   CASE WHEN odd THEN CAST(timestamp AS VARCHAR) END AS odd_time
+            FROM (SELECT *, moment IS NULL AND NOT missing AND {str(text_time).lower()} AS odd
+                  FROM (SELECT {PARQUET_FIELDS}, {moment} AS moment, {missing} AS missing
+                        FROM read_parquet(?, filename = true, file_row_number = true)))""",
             paths,
         )
     except duckdb.Error as exc:
         raise _unreadable(exc) from exc
+    _parse_odd_times(connection)
     # numbered by row already, as the Python reader numbers lines: `slow` for conflict positions
     connection.executemany(
         "INSERT INTO file_index (filename, file_index, slow) VALUES (?, ?, true)",

@@ -9,12 +9,14 @@ found that `0E-12` was read as "0" by DuckDB and as 0.000000000000 by Python.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -114,6 +116,8 @@ def lines(draw: st.DrawFn) -> str:
                         "2026-11-10T24:00:00Z",
                         "2026-11-10T10:00:00+24:00",
                         "0001-01-01T00:30:00+01:00",
+                        # RFC 3339 allows lower case; Python's fromisoformat does not
+                        "2026-11-10t12:00:00z",
                     ]
                 )
             )
@@ -185,6 +189,23 @@ def test_duckdb_reads_a_file_as_the_python_reader_does(generated: list[str]) -> 
             '{"transaction_id": "a", "customer_id": "acme", "event_type": "request", '
             '"timestamp": "2026-11-10T12:00:00Z" , }',
             False,
+        ),
+        # an unpaired surrogate escape: DuckDB refuses the line, the Python reader crashed on it
+        (
+            '{"transaction_id": "a", "customer_id": "acme", "event_type": "request", '
+            '"timestamp": "2026-11-10T12:00:00Z", "properties": {"unused": ["\\ud800"]}}',
+            False,
+        ),
+        (
+            '{"transaction_id": "a\\uDC00\\uD83D", "customer_id": "acme", '
+            '"event_type": "request", "timestamp": "2026-11-10T12:00:00Z"}',
+            False,
+        ),
+        # a pair is one character, 😀
+        (
+            '{"transaction_id": "a\\ud83d\\ude00", "customer_id": "acme", '
+            '"event_type": "request", "timestamp": "2026-11-10T12:00:00Z"}',
+            True,
         ),
         # vertical tab and form feed around a line: DuckDB strips them, the Python reader did not
         (
@@ -389,3 +410,64 @@ def test_a_reader_error_cut_inside_a_character_falls_back_instead_of_crashing() 
         + '"}}'
     )
     assert_same([line])
+
+
+GOOD = (
+    '{"transaction_id": "a", "customer_id": "acme", "event_type": "request", '
+    '"timestamp": "2026-11-10T12:00:00Z", "properties": {"tokens": 5}}'
+)
+
+
+def ingest_files(paths: list[Path]) -> tuple[list[Any], list[Any], int]:
+    """Transaction IDs of the events read from `paths`, the rejections, and the count read."""
+    with EventStore("256MB") as store:
+        ingested = ingest(store.connection, [(p, p.name) for p in paths], NAMES)
+        ids = store.connection.execute("SELECT transaction_id FROM parsed ORDER BY seq").fetchall()
+    rejected = [(r.file, r.line, r.reason) for r in ingested.rejected]
+    return [i for (i,) in ids], rejected, ingested.read
+
+
+@pytest.mark.parametrize("bad_line", [False, True])
+def test_a_gz_suffix_in_any_case_is_gzip_for_every_reader(tmp_path: Path, bad_line: bool) -> None:
+    """DuckDB decompresses `.GZ` as `.gz`; the Python reader (which takes a file with a bad
+    line) read it as raw bytes, so every line of it was rejected."""
+    lines = [GOOD, "not json"] if bad_line else [GOOD]
+    path = tmp_path / "events.JSONL.GZ"
+    path.write_bytes(gzip.compress("".join(line + "\n" for line in lines).encode()))
+    ids, rejected, read = ingest_files([path])
+    assert ids == ["a"]
+    assert [(line, reason) for _, line, reason in rejected] == (
+        [(2, "invalid JSON: Expecting value")] if bad_line else []
+    )
+    assert read == len(lines)
+
+
+@pytest.mark.parametrize("bad_line", [False, True])
+def test_a_zstd_file_is_refused_by_every_reader(tmp_path: Path, bad_line: bool) -> None:
+    """DuckDB reads `.zst` as zstd, the Python reader cannot: a file's events depended on
+    whether one of its lines sent it to the Python reader. Both refuse it now."""
+    path = tmp_path / "events.jsonl.zst"
+    rows = [GOOD, "not json"] if bad_line else [GOOD]
+    with duckdb.connect() as connection:
+        connection.execute(
+            "COPY (SELECT unnest(?::VARCHAR[]) AS line) TO ? "
+            "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', COMPRESSION zstd)",
+            [rows, str(path)],
+        )
+        # a real zstd file, which DuckDB alone would read
+        assert not path.read_bytes().startswith(b"{")
+        read_alone = connection.execute(
+            "SELECT json FROM read_json_objects(?, ignore_errors = true)", [str(path)]
+        ).fetchall()
+        assert read_alone[0] == (GOOD,)
+    ids, rejected, read = ingest_files([path])
+    assert ids == []
+    assert rejected == [
+        (
+            "events.jsonl.zst",
+            0,
+            "events file is unreadable: zstd-compressed files are not supported; "
+            "use .gz or plain JSON Lines",
+        )
+    ]
+    assert read == 1  # the file counts as one invalid entry, at line 0

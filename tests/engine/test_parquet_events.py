@@ -134,3 +134,42 @@ def test_a_struct_without_a_used_property_reads_it_as_absent(tmp_path: Path) -> 
         if isinstance(li, UsageLine) and li.product_id == "tokens"
     ]
     assert line.amount == Decimal("3.00")
+
+
+def test_timestamp_strings_are_read_as_from_json_lines(tmp_path: Path) -> None:
+    """A timestamp string in a Parquet file follows the JSON Lines rules (RFC 3339 with an
+    offset, as the Python reader parses it): DuckDB's cast took a time without an offset (as
+    UTC), a date alone, and 24:00."""
+    times = [
+        "2026-11-10T12:00:00Z",  # the common shape, cast by DuckDB
+        "2026-11-10 13:00:00.5+01:00",  # also common: 12:00:00.5 UTC
+        "2026-11-10T12:00Z",  # no seconds: parsed by the Python reader's rules
+        "2026-11-10t12:00:00z",  # lower case, as RFC 3339 allows: the same
+        "2026-11-10T12:00:00",  # no offset: rejected
+        "2026-11-10",  # a date alone: rejected
+        "2026-11-10T24:00:00Z",  # hour 24: rejected
+        "2026-02-30T12:00:00Z",  # the common shape, no such day: rejected
+        "",  # empty: required
+    ]
+    events = [request(1_000_000, at=at, txid=f"t{i}") for i, at in enumerate(times)]
+    from_json = json.loads(to_json(replay(tmp_path / "json", events)))
+    parquet = as_parquet(tmp_path / "parquet", events)
+    from_parquet = json.loads(to_json(parquet))
+    for result in (from_json, from_parquet):
+        for rejected in result["accounting"]["rejected"]:
+            assert rejected.pop("file").endswith(("events.jsonl", "events.parquet"))
+    assert from_parquet == from_json
+    assert [(r.line, r.reason.split(":")[0]) for r in parquet.accounting.rejected] == [
+        (5, "invalid timestamp '2026-11-10T12"),
+        (6, "invalid timestamp '2026-11-10'"),
+        (7, "invalid timestamp '2026-11-10T24"),
+        (8, "invalid timestamp '2026-02-30T12"),
+        (9, "timestamp is required and must be a non-empty string"),
+    ]
+    # 4 events of 1M tokens of model a, at 2 per 1M: 4 × 2.00 = 8.00
+    (line,) = [
+        li
+        for li in parquet.invoices[0].line_items
+        if isinstance(li, UsageLine) and li.product_id == "tokens"
+    ]
+    assert line.amount == Decimal("8.00")
