@@ -8,9 +8,10 @@ from __future__ import annotations
 import atexit
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -432,20 +433,33 @@ def run() -> None:
     Once the command is done and its output flushed, the `atexit` clean-ups run and the process
     ends (`os._exit`) without freeing every module and object one by one, which took a tenth
     of a second after a replay. Where the output cannot be flushed (a reader that went away),
-    or the command did not end by exiting, Python's own way out is taken."""
+    another thread is still running (os._exit would kill it, where Python waits for it), or the
+    command did not end by exiting, Python's own way out is taken."""
     try:
         main()
     except SystemExit as done:
         code = done.code
         if code is not None and not isinstance(code, int):
             raise  # a message to print: Python's way
+        if any(t.is_alive() and not t.daemon for t in _other_threads()):
+            raise
         try:
-            sys.stdout.flush()
-            sys.stderr.flush()
+            _flush()
         except (OSError, AttributeError, ValueError):  # closed, absent or gone
             raise done from None
-        atexit._run_exitfuncs()
+        atexit._run_exitfuncs()  # runs each clean-up once, then forgets it
+        with suppress(OSError, AttributeError, ValueError):
+            _flush()  # what the clean-ups wrote
         os._exit(code or 0)
+
+
+def _other_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t is not threading.main_thread()]
+
+
+def _flush() -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
 
 
 if __name__ == "__main__":

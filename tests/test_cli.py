@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -172,19 +173,27 @@ def test_replay_usage_errors(tmp_path: Path) -> None:
                "--period", "2026-11-01..2026-12-01")[0] == 2  # fmt: skip
 
 
-def run_process(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_process(tmp_path: Path, *args: str, before: str = "") -> subprocess.CompletedProcess[str]:
     """`plan ARGS` as its own process, through `compiler.cli.run` (the console entry point),
-    with an `atexit` clean-up registered first that leaves a file behind."""
+    with an `atexit` clean-up registered first that leaves a file behind, after the code
+    `before`. Output is buffered, as it is for a user whose output goes to a pipe."""
     marker = tmp_path / "atexit-ran"
     program = (
         "import atexit, pathlib, sys\n"
         f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'yes')\n"
+        f"{before}\n"
         "from compiler.cli import run\n"
         f"sys.argv = ['plan', *{list(args)!r}]\n"
         "run()\n"
     )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     return subprocess.run(
-        [sys.executable, "-c", program], cwd=REPO, capture_output=True, text=True, check=False
+        [sys.executable, "-c", program],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
     )
 
 
@@ -208,4 +217,33 @@ def test_the_console_entry_point_keeps_the_exit_codes(tmp_path: Path) -> None:
     usage = run_process(tmp_path, "validate", "--no-such-option")
     assert usage.returncode == 2
     assert "No such option" in usage.stderr
+    assert (tmp_path / "atexit-ran").read_text() == "yes"
+
+
+def test_the_console_entry_point_keeps_what_atexit_clean_ups_print(tmp_path: Path) -> None:
+    """A clean-up's output is flushed too, though os._exit skips Python's own flushing."""
+    done = run_process(
+        tmp_path, "validate", str(PACKAGES / "ai-platform"),
+        before="atexit.register(print, 'clean-up done')",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith("clean-up done\n")
+
+
+def test_the_console_entry_point_waits_for_a_running_thread(tmp_path: Path) -> None:
+    """os._exit would kill a thread that is still working; Python waits for it, and so does
+    the entry point (it then takes Python's way out)."""
+    finished = tmp_path / "thread-finished"
+    done = run_process(
+        tmp_path, "validate", str(PACKAGES / "ai-platform"),
+        before=(
+            "import threading, time\n"
+            "def work():\n"
+            "    time.sleep(0.5)\n"
+            f"    pathlib.Path({str(finished)!r}).write_text('yes')\n"
+            "threading.Thread(target=work).start()"
+        ),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert finished.read_text() == "yes"
     assert (tmp_path / "atexit-ran").read_text() == "yes"
