@@ -83,6 +83,29 @@ SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+# Deeper JSON is refused by every reader alike: Python's parser would fail at a depth that
+# depends on its own stack, DuckDB's not at all.
+MAX_DEPTH = 512
+BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def too_deep(text: str) -> bool:
+    """Whether the JSON text nests arrays and objects more than MAX_DEPTH levels deep (brackets
+    inside strings do not count)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    depth = 0
+    for token in BRACKET_OR_STRING.finditer(text):
+        bracket = token.group()
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif bracket in "]}":
+            depth -= 1
+    return False
+
+
 def _has_lone_surrogate(value: Any) -> bool:
     """Whether a decoded JSON value holds a surrogate code point, in a key or a string (walked
     without recursion: the value may be nested as deep as the parser allows)."""
@@ -102,6 +125,8 @@ def _has_lone_surrogate(value: Any) -> bool:
 
 def parse_event(text: str, seq: int, file: str, line: int) -> Event | Rejection:
     """One line of JSON into an Event, or a Rejection that says why not."""
+    if too_deep(text):
+        return Rejection(file, line, f"invalid JSON: nested more than {MAX_DEPTH} levels deep")
     try:
         raw = json.loads(
             text,

@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 from sqlglot import exp
 
-from compiler.engine.events import Event, parse_timestamp, read_events
+from compiler.engine.events import MAX_DEPTH, Event, parse_timestamp, read_events
 from compiler.engine.invoice import Rejected
 from compiler.engine.store import execute_long
 
@@ -98,6 +98,24 @@ def _has_exponent(line: exp.Expr, name: str) -> exp.Expr:
 def _not_json(line: exp.Expr, patterns: Sequence[str] = NOT_JSON) -> exp.Expr:
     """Whether the line may hold what only DuckDB's parser allows (`NOT_JSON`)."""
     return exp.or_(*[exp.func("regexp_matches", line, _string(p)) for p in patterns])
+
+
+def _maybe_too_deep(line: exp.Expr) -> exp.Expr:
+    """Whether the line may nest deeper than MAX_DEPTH, which DuckDB would read and the Python
+    reader refuses: it has more opening brackets than that (counted only in a long line)."""
+    without = exp.func(
+        "replace", exp.func("replace", line, _string("["), _string("")), _string("{"), _string("")
+    )
+    opening = exp.Sub(this=exp.func("strlen", line), expression=exp.func("strlen", without))
+    return exp.Case(
+        ifs=[
+            exp.If(
+                this=exp.func("strlen", line) > exp.Literal.number(MAX_DEPTH),
+                true=opening > exp.Literal.number(MAX_DEPTH),
+            )
+        ],
+        default=exp.false(),
+    )
 
 
 # Paths whose JSON types are read from every line (one parse), and those whose texts are (a
@@ -217,6 +235,7 @@ def fast_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> str:
             ),
             *[exp.not_(d) for d in doubts],
             exp.not_(_not_json(line)),
+            exp.not_(_maybe_too_deep(line)),
         ),
         exp.false(),
     )
@@ -509,6 +528,7 @@ def contents_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> s
     # CASE, not AND: the rarer patterns are looked for only in the lines with such a number
     doubtful = exp.or_(
         _not_json(line, [p for p in NOT_JSON if not p.startswith(":")]),
+        _maybe_too_deep(line),
         exp.Case(
             ifs=[
                 exp.If(

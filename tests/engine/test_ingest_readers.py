@@ -471,3 +471,29 @@ def test_a_zstd_file_is_refused_by_every_reader(tmp_path: Path, bad_line: bool) 
         )
     ]
     assert read == 1  # the file counts as one invalid entry, at line 0
+
+
+@pytest.mark.parametrize(
+    ("nested", "accepted"),
+    [
+        # the event and its properties are two levels: 2 + 510 = 512, as deep as allowed
+        ("[" * 510 + "]" * 510, True),
+        ("[" * 511 + "]" * 511, False),
+        ('{"a":' * 600 + "1" + "}" * 600, False),
+        ('"' + "[" * 600 + '"', True),  # brackets in a string are text
+        ("[" * 3000 + "]" * 3000, False),  # Python's own parser gave up near 1,000 levels
+    ],
+    ids=["512-levels", "513-levels", "objects", "in-a-string", "3002-levels"],
+)
+def test_json_nested_too_deep_is_refused_by_every_reader(nested: str, accepted: bool) -> None:
+    """DuckDB read a property nested thousands of levels deep (even one no metric uses); the
+    Python reader failed at a depth that depended on its stack. Both stop at 512 levels."""
+    line = (
+        '{"transaction_id": "a", "customer_id": "acme", "event_type": "request", '
+        f'"timestamp": "2026-11-10T12:00:00Z", "properties": {{"unused": {nested}}}}}'
+    )
+    assert_same([line])
+    rows, rejected, _ = read_rows([line])
+    assert (len(rows), len(rejected)) == ((1, 0) if accepted else (0, 1))
+    if not accepted:
+        assert rejected[0][1] == "invalid JSON: nested more than 512 levels deep"
