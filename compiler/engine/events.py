@@ -200,16 +200,22 @@ def read_events(
         try:
             for number, raw in lines(path):
                 seq += 1
-                try:
-                    text = raw.strip(LINE_WHITESPACE).decode("utf-8")
-                except UnicodeDecodeError:
-                    yield Rejection(shown, number, "line is not UTF-8")
-                    continue
-                event = parse_event(text, seq, shown, number)
-                if keep_text and isinstance(event, Event):
-                    event = replace(event, text=text)
-                yield event
+                yield read_line(raw, seq, shown, number, keep_text)
         except FileNotFoundError:
             yield Rejection(shown, 0, "events file does not exist")
         except (OSError, EOFError) as exc:
             yield Rejection(shown, 0, f"events file is unreadable: {exc}")
+
+
+def read_line(
+    raw: bytes, seq: int, file: str, line: int, keep_text: bool = False
+) -> Event | Rejection:
+    """One non-blank line of a file, as its bytes, into an Event or a Rejection."""
+    try:
+        text = raw.strip(LINE_WHITESPACE).decode("utf-8")
+    except UnicodeDecodeError:
+        return Rejection(file, line, "line is not UTF-8")
+    event = parse_event(text, seq, file, line)
+    if keep_text and isinstance(event, Event):
+        event = replace(event, text=text)
+    return event

@@ -1,6 +1,6 @@
 """Ingestion: event files into DuckDB, every line accounted for, numbers exact.
 
-Three ways in, one result; each file is read by the first that takes it whole:
+Three ways in, one result; each file is read by the first that takes it:
 1. the typed reader (`typed_query`): DuckDB's `read_json` with the fields typed, one parse per
    line straight into columns, with a pass over the lines' text alongside (`contents_query`)
    for their content keys and for what the typed columns cannot show. It takes a file whose
@@ -9,9 +9,10 @@ Three ways in, one result; each file is read by the first that takes it whole:
    fields extracted in SQL. JSON numbers need care: DuckDB parses them as doubles, so a number
    with a fraction is taken from the line's own text and kept only when it agrees with
    DuckDB's value; integers are exact as parsed;
-3. the Python reader (`events.parse_event`), for a file in which any line is malformed or
-   unusual (an exponent, a nested value, an odd date-time, what only DuckDB's parser allows):
-   it is the reference, and gives each rejection its reason and line number.
+3. the Python reader (`events.parse_event`), for the lines the objects reader leaves because
+   they are malformed or unusual (an exponent, a nested value, an odd date-time, what only
+   DuckDB's parser allows), and for whole files DuckDB cannot read: it is the reference, and
+   gives each rejection its reason and line number.
 All fill tables read through the view `parsed`, ordered by `seq` (file, then position in the
 file); Parquet files have their own reader (`_read_parquet`).
 """
@@ -20,15 +21,24 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import duckdb
 from sqlglot import exp
 
-from compiler.engine.events import MAX_DEPTH, Event, parse_timestamp, read_events
+from compiler.engine.events import (
+    MAX_DEPTH,
+    Event,
+    Rejection,
+    lines,
+    parse_timestamp,
+    read_events,
+    read_line,
+)
 from compiler.engine.invoice import Rejected
 from compiler.engine.store import execute_long
 
@@ -328,6 +338,13 @@ def ingest(
     ]
     slow |= _read_fast(connection, readable, names)
     read, rejected = _read_parquet(connection, parquet, files, names) if parquet else (0, [])
+    for i, lines_read in _unusual(connection):
+        problems = _read_lines(connection, i, files[i], names, lines_read)
+        if problems is None:  # the Python reader sees other lines: it reads the file whole
+            connection.execute("UPDATE file_index SET slow = true WHERE file_index = ?", [i])
+            slow.add(i)
+        else:
+            rejected.extend(problems)
     for i in sorted(slow):
         count, problems = _read_slow(connection, i, files[i], names)
         read += count
@@ -359,7 +376,7 @@ def _create_views(
     line_seq = f"f.file_index * {FILE_STRIDE} + l.rowid - f.first_row + 1"
     parquet_seq = f"f.file_index * {FILE_STRIDE} + r.row"
     typed = "typed_lines l JOIN file_index f USING (file_index) WHERE f.typed"
-    fast = "fast_lines l JOIN file_index f USING (file_index) WHERE NOT f.slow"
+    fast = "fast_lines l JOIN file_index f USING (file_index) WHERE NOT f.slow AND l.plain"
     parquet = "parquet_rows r JOIN file_index f USING (filename) WHERE r.reason IS NULL"
     line_fields = f"{_prefixed(fields, 'l')}{_columns(names, 'l')}"
     parsed = [
@@ -426,7 +443,8 @@ def _read_fast(
     connection: duckdb.DuckDBPyConnection, files: Sequence[tuple[int, Path]], names: Sequence[str]
 ) -> set[int]:
     """Read files in DuckDB, by the typed reader where it takes them (`typed_lines`) and else by
-    the objects reader (`fast_lines`); the indexes of files that need Python."""
+    the objects reader (`fast_lines`, where a line that is not `plain` is left to the Python
+    reader: `_read_lines`); the indexes of files that need Python whole."""
     _lines_table(connection, "typed_lines", names)
     _lines_table(connection, "fast_lines", names)
     connection.execute(
@@ -448,12 +466,7 @@ def _read_fast(
         "first_row FROM fast_lines GROUP BY file_index) m "
         "WHERE file_index.file_index = m.file_index"
     )
-    connection.execute(
-        "UPDATE file_index SET slow = true WHERE file_index IN "
-        "(SELECT DISTINCT file_index FROM fast_lines WHERE NOT plain)"
-    )
-    rows = connection.execute("SELECT file_index FROM file_index WHERE slow").fetchall()
-    return {row[0] for row in rows}
+    return set()
 
 
 def _read_typed(
@@ -620,13 +633,83 @@ def _read_slow(
     names: Sequence[str],
 ) -> tuple[int, list[Rejected]]:
     """Read one file line by line in Python: valid events into `slow_lines`, rejections back."""
+    count = 0
+
+    def items() -> Iterator[tuple[int, Event | Rejection]]:
+        nonlocal count
+        for item in read_events([file], keep_text=True):
+            count += 1
+            yield index * FILE_STRIDE + item.line, item
+
+    rejected = _write_slow(connection, items(), names)
+    return count, rejected or []
+
+
+def _unusual(connection: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
+    """The files the objects reader read with lines that are not `plain`, and how many lines
+    it read of each."""
+    return [
+        (row[0], row[1])
+        for row in connection.execute(
+            "SELECT file_index, count(*) FROM fast_lines JOIN file_index USING (file_index) "
+            "WHERE NOT slow GROUP BY file_index HAVING NOT bool_and(plain) ORDER BY file_index"
+        ).fetchall()
+    ]
+
+
+def _read_lines(
+    connection: duckdb.DuckDBPyConnection,
+    index: int,
+    file: tuple[Path, str],
+    names: Sequence[str],
+    lines_read: int,
+) -> list[Rejected] | None:
+    """The lines of a file that the objects reader did not take (not `plain`), read by the
+    Python reader: valid events into `slow_lines` under the objects reader's `seq` (the line's
+    position among the file's non-blank lines), rejections back with their line numbers. One
+    malformed line in a file of millions costs that line's parsing, not the file's. None where
+    the Python reader does not see the lines DuckDB read, one for one: it then reads the file
+    whole."""
+    path, shown = file
+    result = connection.execute(
+        "SELECT l.rowid - f.first_row + 1 FROM fast_lines l JOIN file_index f USING (file_index) "
+        "WHERE l.file_index = ? AND NOT l.plain ORDER BY 1",
+        [index],
+    )
+    wanted = (
+        position for batch in iter(partial(result.fetchmany, 10_000), []) for (position,) in batch
+    )
+    seen, unread = 0, next(wanted, None)
+
+    def items() -> Iterator[tuple[int, Event | Rejection]]:
+        nonlocal seen, unread
+        for seen, (number, raw) in enumerate(lines(path), start=1):
+            if seen == unread:
+                yield index * FILE_STRIDE + seen, read_line(raw, seen, shown, number, True)
+                unread = next(wanted, None)
+
+    try:
+        return _write_slow(
+            connection, items(), names, lambda: seen == lines_read and unread is None
+        )
+    except (OSError, EOFError):
+        return None
+
+
+def _write_slow(
+    connection: duckdb.DuckDBPyConnection,
+    items: Iterable[tuple[int, Event | Rejection]],
+    names: Sequence[str],
+    keep: Callable[[], bool] = lambda: True,
+) -> list[Rejected] | None:
+    """Events read by the Python reader into `slow_lines` under their `seq`, once all are read
+    and if `keep()` then holds; the rejections (None where it does not hold)."""
     rejected: list[Rejected] = []
-    count, written = 0, 0
+    written = 0
     with tempfile.TemporaryDirectory(prefix="plan-ingest-") as directory:
         path = Path(directory) / "events.jsonl"
         with path.open("w", encoding="utf-8") as out:
-            for item in read_events([file], keep_text=True):
-                count += 1
+            for seq, item in items:
                 if not isinstance(item, Event):
                     rejected.append(
                         Rejected(
@@ -641,7 +724,7 @@ def _read_slow(
                 out.write(
                     json.dumps(
                         {
-                            "seq": index * FILE_STRIDE + item.line,
+                            "seq": seq,
                             "line": item.text,
                             "transaction_id": item.transaction_id,
                             "customer_id": item.customer_id,
@@ -653,9 +736,11 @@ def _read_slow(
                     )
                     + "\n"
                 )
+        if not keep():
+            return None
         if written:
             _load_slow(connection, path, names)
-    return count, rejected
+    return rejected
 
 
 def _load_slow(connection: duckdb.DuckDBPyConnection, path: Path, names: Sequence[str]) -> None:
