@@ -556,9 +556,10 @@ def contents_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> s
         exp.select(
             _file_index(files).as_("file_index"),
             content_key(line).as_("content"),
-            doubtful.as_("doubtful"),
+            # a line DuckDB cannot parse (NULL) sends its file, and only it, on
+            exp.func("coalesce", doubtful, exp.true()).as_("doubtful"),
         )
-        .from_(_lines_of(ignore_errors=False))
+        .from_(_lines_of(ignore_errors=True))
         .sql(dialect=DIALECT)
     )
 

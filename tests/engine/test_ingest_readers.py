@@ -576,3 +576,21 @@ def test_a_file_whose_lines_python_counts_otherwise_is_read_whole(
     real_lines = ingest_module.lines
     monkeypatch.setattr(ingest_module, "lines", lambda path: list(real_lines(path))[1:])
     assert read_rows(MIXED, "objects") == reference
+
+
+def test_a_bad_line_leaves_the_other_files_to_the_typed_reader(tmp_path: Path) -> None:
+    """The lines pass stopped at a line DuckDB could not parse, which sent every file of the
+    reading to the slower objects reader; now only that line's file goes."""
+    clean, bad = tmp_path / "clean.jsonl", tmp_path / "bad.jsonl"
+    clean.write_text(event_line("a") + "\n" + event_line("b") + "\n", encoding="utf-8")
+    bad.write_text(event_line("c") + "\nnot json\n", encoding="utf-8")
+    with EventStore("256MB") as store:
+        ingested = ingest(store.connection, [(clean, "clean"), (bad, "bad")], NAMES)
+        taken = store.connection.execute(
+            "SELECT file_index, typed, slow FROM file_index ORDER BY file_index"
+        ).fetchall()
+        ids = store.connection.execute("SELECT transaction_id FROM parsed ORDER BY seq").fetchall()
+    assert taken == [(0, True, False), (1, False, False)]
+    assert ids == [("a",), ("b",), ("c",)]
+    assert [(r.file, r.line) for r in ingested.rejected] == [("bad", 2)]
+    assert ingested.read == 4
