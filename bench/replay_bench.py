@@ -9,6 +9,10 @@ separate processes run
 check that both agree on every aggregate, and print events/s, the ratio and each peak RSS.
 
     python bench/replay_bench.py 1000000 [10000000 ...] [--parquet] [--memory-limit 1GB]
+                                 [--bad-lines N]
+
+`--bad-lines N` spreads N malformed lines evenly through the JSON Lines file (a copy, kept
+beside it): real exports have a few, and each must cost its own parsing, not its file's.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ PERIOD = "2026-11-01..2026-12-01"
 
 HAND_WRITTEN = """
 import sys, time, json, duckdb
-files, memory_limit = sys.argv[1].split(","), sys.argv[2]
+files, memory_limit, lenient = sys.argv[1].split(","), sys.argv[2], sys.argv[3] == "lenient"
 connection = duckdb.connect(config={"threads": 2, "memory_limit": memory_limit})
 connection.execute("SET enable_progress_bar = false")
 reader = (
@@ -38,7 +42,7 @@ reader = (
     "read_json(?, format='newline_delimited', columns={'transaction_id': 'VARCHAR', "
     "'customer_id': 'VARCHAR', 'event_type': 'VARCHAR', 'timestamp': 'VARCHAR', "
     "'properties': 'STRUCT(model_name VARCHAR, user_id VARCHAR, input_tokens VARCHAR, "
-    "output_tokens VARCHAR)'})"
+    "output_tokens VARCHAR)'}" + (", ignore_errors = true" if lenient else "") + ")"
 )
 start = time.perf_counter()
 rows = connection.execute(f'''
@@ -85,6 +89,24 @@ def ensure_events(count: int, parquet: bool) -> Path:
     return path
 
 
+def with_bad_lines(events: Path, bad: int) -> Path:
+    """A copy of `events` with `bad` malformed lines spread evenly through it (made once)."""
+    path = events.with_name(f"{events.stem}-bad{bad}{events.suffix}")
+    if path.exists():
+        return path
+    with events.open("rb") as source:
+        total = sum(1 for _ in source)
+    every = max(total // (bad + 1), 1)
+    written = 0
+    with events.open("rb") as source, path.open("wb") as out:
+        for number, line in enumerate(source, start=1):
+            out.write(line)
+            if number % every == 0 and written < bad:
+                out.write(b'{"transaction_id": "broken", "customer_id": \n')
+                written += 1
+    return path
+
+
 Aggregates = dict[tuple[str, str], tuple[Decimal, ...]]
 
 
@@ -109,7 +131,10 @@ def main() -> None:
     parser.add_argument("counts", type=int, nargs="+")
     parser.add_argument("--parquet", action="store_true")
     parser.add_argument("--memory-limit", default="1GB")
+    parser.add_argument("--bad-lines", type=int, default=0, metavar="N")
     args = parser.parse_args()
+    if args.bad_lines and args.parquet:
+        parser.error("--bad-lines is for JSON Lines")
     # As `pip install` does: byte-compile the package once, so that `plan replay` starts as an
     # installed tool does. Without it, where PYTHONDONTWRITEBYTECODE is set (as on the machine
     # these figures come from), every run would compile the checkout's modules from source.
@@ -122,6 +147,8 @@ def main() -> None:
     )
     for count in args.counts:
         events = ensure_events(count, args.parquet)
+        if args.bad_lines:
+            events = with_bad_lines(events, args.bad_lines)
         replay_s, replay_rss, output = run_measured(
             [
                 sys.executable,
@@ -143,10 +170,19 @@ def main() -> None:
             ]
         )
         _, query_rss, query_out = run_measured(
-            [sys.executable, "-c", HAND_WRITTEN, str(events), args.memory_limit]
+            [
+                sys.executable,
+                "-c",
+                HAND_WRITTEN,
+                str(events),
+                args.memory_limit,
+                "lenient" if args.bad_lines else "strict",
+            ]
         )
         query = json.loads(query_out)
-        agree = from_invoices(json.loads(output)) == from_query(query["rows"])
+        document = json.loads(output)
+        agree = from_invoices(document) == from_query(query["rows"])
+        agree &= document["accounting"]["invalid"] == args.bad_lines
         print(
             f"{count:>10} {events.suffix[1:]:>7} {replay_s:>9.2f} {query['seconds']:>8.2f} "
             f"{replay_s / query['seconds']:>6.2f} {count / replay_s:>10,.0f} "
