@@ -74,9 +74,9 @@ def _diagnostic(model: type[BaseModel], err: Any, positions: SourceMap) -> Diagn
     message = _EXPECTED.get(kind, err["msg"])
     if kind in _EXPECTED and isinstance(value, str):
         message += ", not a string"  # the loader takes values as written: "3" is text
-    shown = (
-        f" (got {value!r})" if isinstance(value, str | int | bool) and len(repr(value)) < 60 else ""
-    )
+    # as written in YAML: a boolean is `true`, not Python's `True`
+    written = str(value).lower() if isinstance(value, bool) else repr(value)
+    shown = f" (got {written})" if isinstance(value, str | int) and len(written) < 60 else ""
     return error("E0101", f"{where}: {message}{shown}", positions.locate(loc))
 
 

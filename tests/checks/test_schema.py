@@ -261,7 +261,7 @@ def test_a_boolean_for_a_decimal_says_what_to_write(make_package: PackageMaker) 
     directory = make_package(_rate("{pricing_group_values: {model: small}, price: true}"))
     assert diagnose(directory, "E0101") == [
         f"rate_cards.yaml:7:57: error[E0101]: {WHERE}.price: expected a decimal such as 1500 or "
-        '"0.002" (got True)'
+        '"0.002" (got true)'  # as YAML writes it, not Python's True
     ]
 
 
