@@ -237,9 +237,9 @@ def test_the_console_entry_point_waits_for_a_running_thread(tmp_path: Path) -> N
     done = run_process(
         tmp_path, "validate", str(PACKAGES / "ai-platform"),
         before=(
-            "import threading, time\n"
+            "import threading\n"
             "def work():\n"
-            "    time.sleep(0.5)\n"
+            "    threading.main_thread().join()\n"  # still at work when the command is done
             f"    pathlib.Path({str(finished)!r}).write_text('yes')\n"
             "threading.Thread(target=work).start()"
         ),

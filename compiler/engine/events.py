@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -86,7 +87,9 @@ LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # Deeper JSON is refused by every reader alike: Python's parser would fail at a depth that
 # depends on its own stack, DuckDB's not at all.
 MAX_DEPTH = 512
-BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+# a string runs to its closing quote, or to the end of the text when it has none (so that
+# every match ends where the next search starts: linear however the quotes fall)
+BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]', re.DOTALL)
 
 
 def too_deep(text: str) -> bool:
@@ -203,7 +206,7 @@ def read_events(
                 yield read_line(raw, seq, shown, number, keep_text)
         except FileNotFoundError:
             yield Rejection(shown, 0, "events file does not exist")
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:  # zlib: a corrupt .gz
             yield Rejection(shown, 0, f"events file is unreadable: {exc}")
 
 

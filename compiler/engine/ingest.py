@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -225,6 +226,12 @@ def fast_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> str:
             )
         )
     texts = {f: text((f,)) for f in FIELDS}
+    # a time of the right shape may still be no time (12:75, February 30): not plain, so the
+    # Python reader gives the line its reason, and the reading goes on
+    timestamp = exp.TryCast(
+        this=exp.TryCast(this=texts["timestamp"], to=exp.DataType.build("TIMESTAMPTZ")),
+        to=exp.DataType.build("TIMESTAMP"),
+    )
     plain = exp.func(
         "coalesce",
         exp.and_(
@@ -240,6 +247,7 @@ def fast_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> str:
                 exp.not_(exp.func("starts_with", texts["timestamp"], _string(year)))
                 for year in OUT_OF_RANGE_YEARS
             ],
+            exp.not_(timestamp.is_(exp.null())),
             exp.or_(
                 kind(("properties",)).is_(exp.null()),
                 kind(("properties",)).isin(_string("OBJECT"), _string("NULL")),
@@ -250,7 +258,6 @@ def fast_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> str:
         ),
         exp.false(),
     )
-    timestamp = exp.cast(exp.cast(texts["timestamp"], "TIMESTAMPTZ"), "TIMESTAMP")
     query = exp.select(
         _file_index(files).as_("file_index"),
         plain.as_("plain"),
@@ -540,6 +547,8 @@ def contents_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> s
         after_colon.append(f"(?:{keys})[ \\t\\n\\r]*{NUMBER_AFTER_COLON}")
     # CASE, not AND: the rarer patterns are looked for only in the lines with such a number
     doubtful = exp.or_(
+        # not an object (an array, a number): the typed reader would fail the whole reading
+        exp.not_(exp.func("starts_with", line, _string("{"))),
         _not_json(line, [p for p in NOT_JSON if not p.startswith(":")]),
         _maybe_too_deep(line),
         exp.Case(
@@ -693,7 +702,7 @@ def _read_lines(
         return _write_slow(
             connection, items(), names, lambda: seen == lines_read and unread is None
         )
-    except (OSError, EOFError):
+    except (OSError, EOFError, zlib.error):  # read whole, it is reported as unreadable
         return None
 
 

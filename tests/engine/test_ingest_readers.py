@@ -578,12 +578,16 @@ def test_a_file_whose_lines_python_counts_otherwise_is_read_whole(
     assert read_rows(MIXED, "objects") == reference
 
 
-def test_a_bad_line_leaves_the_other_files_to_the_typed_reader(tmp_path: Path) -> None:
-    """The lines pass stopped at a line DuckDB could not parse, which sent every file of the
-    reading to the slower objects reader; now only that line's file goes."""
+@pytest.mark.parametrize("bad_line", ["not json", "[1, 2]", "42"])
+def test_a_bad_line_leaves_the_other_files_to_the_typed_reader(
+    tmp_path: Path, bad_line: str
+) -> None:
+    """The lines pass stopped at a line DuckDB could not parse, and the typed reader at one that
+    is not an object, which sent every file of the reading to the slower objects reader; now
+    only that line's file goes."""
     clean, bad = tmp_path / "clean.jsonl", tmp_path / "bad.jsonl"
     clean.write_text(event_line("a") + "\n" + event_line("b") + "\n", encoding="utf-8")
-    bad.write_text(event_line("c") + "\nnot json\n", encoding="utf-8")
+    bad.write_text(event_line("c") + f"\n{bad_line}\n", encoding="utf-8")
     with EventStore("256MB") as store:
         ingested = ingest(store.connection, [(clean, "clean"), (bad, "bad")], NAMES)
         taken = store.connection.execute(
@@ -594,3 +598,57 @@ def test_a_bad_line_leaves_the_other_files_to_the_typed_reader(tmp_path: Path) -
     assert ids == [("a",), ("b",), ("c",)]
     assert [(r.file, r.line) for r in ingested.rejected] == [("bad", 2)]
     assert ingested.read == 4
+
+
+def test_a_corrupt_gz_file_is_unreadable_not_a_crash(tmp_path: Path) -> None:
+    """Flipped bytes inside the compressed data raise zlib.error, which is not an OSError: it
+    stopped the replay with an internal error (found in review)."""
+    path = tmp_path / "events.jsonl.gz"
+    data = bytearray(
+        gzip.compress("".join(event_line(f"t{i}") + "\n" for i in range(2000)).encode())
+    )
+    for i in range(200, 260):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+    ids, rejected, read = ingest_files([path])
+    assert ids == []
+    assert [(line, reason.split(":")[0]) for _, line, reason in rejected] == [
+        (0, "events file is unreadable")
+    ]
+    assert read == 1
+
+
+def test_depth_is_found_in_one_pass_over_unclosed_strings() -> None:
+    """A string with no closing quote used to be searched for again from every quote after it:
+    this 80 KB line took 14 s (found in review); it is one pass now."""
+    from compiler.engine.events import too_deep
+
+    line = '{"properties": {"x": "' + '\\"' * 40_000 + "[" * 513
+    assert not too_deep(line)  # the brackets are inside the (unclosed) string
+    assert too_deep('""' * 40_000 + "[" * 513)
+
+
+@pytest.mark.parametrize("moment", ["2026-11-10T12:75:00Z", "2026-02-30T12:00:00Z"])
+def test_a_time_of_the_right_shape_that_is_no_time_is_left_to_python_alone(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, moment: str
+) -> None:
+    """The objects reader cast such a time strictly: the whole reading failed, and every file
+    of it went to the Python reader (found in review). Now only the line does."""
+    whole: list[int] = []
+    read_slow = ingest_module._read_slow
+
+    def recording(connection: Any, index: int, file: Any, names: Any) -> Any:
+        whole.append(index)
+        return read_slow(connection, index, file, names)
+
+    monkeypatch.setattr(ingest_module, "_read_slow", recording)
+    nested, odd = tmp_path / "nested.jsonl", tmp_path / "odd.jsonl"
+    nested.write_text(event_line("a", '{"n": 1}') + "\n", encoding="utf-8")
+    odd.write_text(event_line("b") + "\n" + event_line("c").replace(
+        "2026-11-10T12:00:00Z", moment) + "\n", encoding="utf-8")  # fmt: skip
+    ids, rejected, read = ingest_files([nested, odd])
+    assert whole == []
+    assert ids == ["a", "b"]
+    assert [(file, line) for file, line, _ in rejected] == [("odd.jsonl", 2)]
+    assert rejected[0][2].startswith(f"invalid timestamp '{moment}'")
+    assert read == 3
