@@ -20,8 +20,8 @@ import click
 
 from compiler import api
 from compiler.diagnostics import CompilerError, Diagnostic, has_errors, sorted_diagnostics
+from compiler.engine.events import EventFileError
 from compiler.engine.executors import ENGINES, EngineUnavailable
-from compiler.engine.ingest import EventFileError
 from compiler.engine.invoice import ReplayResult
 from compiler.engine.periods import Period
 from compiler.report.diagnostics_formats import FORMATS as DIAGNOSTIC_FORMATS

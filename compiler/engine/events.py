@@ -24,6 +24,19 @@ from compiler.model.common import property_text as scalar_text
 
 MAX_TRANSACTION_ID = 128
 
+FILE_STRIDE = 1 << 40  # seq = file index × stride + position in the file
+# A date-time DuckDB reads as the Python reader does; anything else is left to the Python
+# reader (an hour 24 or an offset of 24 hours DuckDB would take, the years whose UTC instant
+# can fall outside 0001-9999 it would carry over).
+TIMESTAMP_PATTERN = (
+    r"\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]([01]\d|2[0-3]):\d{2})"
+)
+OUT_OF_RANGE_YEARS = ("0000", "0001", "9999")
+
+
+class EventFileError(Exception):
+    """Event files that cannot be read at all: the files' problem, not a line's."""
+
 
 @dataclass(frozen=True)
 class Event:

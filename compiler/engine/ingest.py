@@ -14,7 +14,7 @@ Three ways in, one result; each file is read by the first that takes it:
    DuckDB's parser allows), and for whole files DuckDB cannot read: it is the reference, and
    gives each rejection its reason and line number.
 All fill tables read through the view `parsed`, ordered by `seq` (file, then position in the
-file); Parquet files have their own reader (`_read_parquet`).
+file); Parquet files have their own reader (parquet_events.py).
 """
 
 from __future__ import annotations
@@ -24,24 +24,25 @@ import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import duckdb
 from sqlglot import exp
 
 from compiler.engine.events import (
+    FILE_STRIDE,
     MAX_DEPTH,
+    OUT_OF_RANGE_YEARS,
+    TIMESTAMP_PATTERN,
     Event,
     Rejection,
     lines,
-    parse_timestamp,
     read_events,
     read_line,
 )
 from compiler.engine.invoice import Rejected
+from compiler.engine.parquet_events import read_parquet_files
 from compiler.engine.store import execute_long
 
 
@@ -51,14 +52,6 @@ class Ingested:
     rejected: list[Rejected]
 
 
-FILE_STRIDE = 1 << 40  # seq = file index × stride + position in the file
-# A date-time DuckDB reads as the Python reader does; anything else is left to the Python
-# reader (an hour 24 or an offset of 24 hours DuckDB would take, the years whose UTC instant
-# can fall outside 0001-9999 it would carry over).
-TIMESTAMP_PATTERN = (
-    r"\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]([01]\d|2[0-3]):\d{2})"
-)
-OUT_OF_RANGE_YEARS = ("0000", "0001", "9999")
 # What DuckDB's JSON parser forgives and JSON (and the Python reader) does not, found in a
 # line's text: a comma before a closing bracket, and NaN or an infinity as a value (in any
 # spelling: nan, -Infinity, INF). A string holding one is a false alarm, which only sends the
@@ -319,9 +312,7 @@ def ingest(
         "content_row BIGINT DEFAULT 0)"
     )
     parquet = [
-        (i, path)
-        for i, (path, _) in enumerate(files)
-        if path.suffix == ".parquet" and path.is_file()
+        (i, path) for i, (path, _) in enumerate(files) if _is_parquet(path) and path.is_file()
     ]
     # DuckDB reads a path once, and expands glob characters: a file given again, or one whose
     # name holds *?[{, is read by the Python reader instead (each occurrence counts); so is a
@@ -330,7 +321,7 @@ def ingest(
     slow = set()
     for i, (path, _) in enumerate(files):
         if not path.is_file() or (
-            path.suffix != ".parquet"
+            not _is_parquet(path)
             and (
                 path.resolve() in seen
                 or any(c in str(path) for c in "*?[{")
@@ -340,12 +331,10 @@ def ingest(
             slow.add(i)
         seen.add(path.resolve())
     readable = [
-        (i, path)
-        for i, (path, _) in enumerate(files)
-        if path.suffix != ".parquet" and i not in slow
+        (i, path) for i, (path, _) in enumerate(files) if not _is_parquet(path) and i not in slow
     ]
     slow |= _read_fast(connection, readable, names)
-    read, rejected = _read_parquet(connection, parquet, files, names) if parquet else (0, [])
+    read, rejected = read_parquet_files(connection, parquet, files, names) if parquet else (0, [])
     for i, lines_read in _unusual(connection):
         problems = _read_lines(connection, i, files[i], names, lines_read)
         if problems is None:  # the Python reader sees other lines: it reads the file whole
@@ -372,6 +361,10 @@ def ingest(
     order = {shown: i for i, (_, shown) in enumerate(files)}
     rejected.sort(key=lambda r: (order.get(r.file, len(files)), r.line))
     return Ingested(read, rejected)
+
+
+def _is_parquet(path: Path) -> bool:
+    return path.suffix.lower() == ".parquet"
 
 
 def _create_views(
@@ -771,195 +764,3 @@ def _load_slow(connection: duckdb.DuckDBPyConnection, path: Path, names: Sequenc
         f"columns={struct})",
         [str(path)],
     )
-
-
-PARQUET_FIELDS = (
-    "filename, file_row_number, transaction_id, customer_id, event_type, timestamp, properties"
-)
-PARQUET_COLUMNS = (
-    "transaction_id, customer_id, event_type, timestamp, properties MAP(VARCHAR, *) or STRUCT"
-)
-
-
-def _unreadable(exc: duckdb.Error) -> EventFileError:
-    return EventFileError(
-        f"cannot read Parquet events ({str(exc).splitlines()[0]}); expected columns "
-        f"{PARQUET_COLUMNS}"
-    )
-
-
-def _struct_fields(
-    connection: duckdb.DuckDBPyConnection, paths: list[list[str]]
-) -> set[str] | None:
-    """The field names of the files' `properties` where it is a STRUCT (what Spark and most
-    writers make of a JSON object); None where it is a MAP."""
-    described = connection.execute(
-        "SELECT column_type FROM (DESCRIBE SELECT properties FROM read_parquet(?))", paths
-    ).fetchone()
-    if described is None or not str(described[0]).startswith("STRUCT("):
-        return None
-    return {
-        str(row[0])
-        for row in connection.execute(
-            "SELECT column_name FROM (DESCRIBE SELECT properties.* FROM read_parquet(?))", paths
-        ).fetchall()
-    }
-
-
-def _property(name: str, fields: set[str] | None) -> str:
-    """SQL for property `name` of a row: a MAP entry, a STRUCT field, or NULL for a field the
-    STRUCT does not have (every row lacks that property)."""
-    if fields is None:
-        return f"properties[{exp.Literal.string(name).sql(dialect=DIALECT)}]"
-    if name not in fields:
-        return "NULL"
-    return f"struct_extract(properties, {exp.Literal.string(name).sql(dialect=DIALECT)})"
-
-
-def _column_type(connection: duckdb.DuckDBPyConnection, paths: list[list[str]], name: str) -> str:
-    described = connection.execute(
-        f"SELECT column_type FROM (DESCRIBE SELECT {name} FROM read_parquet(?))", paths
-    ).fetchone()
-    return str(described[0]) if described else ""
-
-
-# Why a Parquet row is rejected, by the number `parquet_rows.reason` holds; ODD_TIME marks a
-# timestamp string left to the Python reader's rules, PARSED_TIME one they refused (the text is
-# in `odd_times.why`).
-PARQUET_REASONS = (
-    "transaction_id must be a string of 1 to 128 characters",
-    "customer_id is required and must be a non-empty string",
-    "event_type is required and must be a non-empty string",
-    "timestamp is required and must be a non-empty string",
-    "invalid timestamp",
-)
-ODD_TIME, PARSED_TIME = 5, 6
-
-
-def _parse_odd_times(connection: duckdb.DuckDBPyConnection, source: str, params: list[Any]) -> None:
-    """Timestamps of `parquet_rows` written in a shape other than the common one (ODD_TIME),
-    read again from the files and parsed by the Python reader's rules: the instant, or the
-    reason a JSON Lines line would get, into table `odd_times` and the rows."""
-    connection.execute("CREATE TEMP TABLE odd_times (seq BIGINT, moment TIMESTAMP, why VARCHAR)")
-    odd = connection.execute(
-        f"""SELECT seq, CAST(timestamp AS VARCHAR) FROM ({source})
-        WHERE seq IN (SELECT seq FROM parquet_rows WHERE reason = {ODD_TIME})""",
-        params,
-    ).fetchall()
-    if not odd:
-        return
-    parsed: dict[str, tuple[datetime | None, str | None]] = {}
-    for _, text in odd:
-        if text not in parsed:
-            try:
-                parsed[text] = (parse_timestamp(text).replace(tzinfo=None), None)
-            except ValueError as exc:
-                parsed[text] = (None, f"invalid timestamp {text!r}: {exc}")
-    connection.execute(
-        "INSERT INTO odd_times SELECT unnest($1::BIGINT[]), unnest($2::TIMESTAMP[]), "
-        "unnest($3::VARCHAR[])",
-        [[seq for seq, _ in odd], [parsed[t][0] for _, t in odd], [parsed[t][1] for _, t in odd]],
-    )
-    connection.execute(
-        f"""UPDATE parquet_rows SET timestamp = o.moment,
-               reason = CASE WHEN o.moment IS NULL THEN {PARSED_TIME} END
-        FROM odd_times o WHERE parquet_rows.seq = o.seq"""
-    )
-
-
-def _read_parquet(
-    connection: duckdb.DuckDBPyConnection,
-    files: Sequence[tuple[int, Path]],
-    shown: Sequence[tuple[Path, str]],
-    names: Sequence[str],
-) -> tuple[int, list[Rejected]]:
-    """Parquet files into `parquet_rows`, which the view `parsed` reads where `reason` is NULL:
-    typed columns, so no number passes through text; rows checked in SQL.
-
-    Columns: transaction_id, customer_id, event_type (strings), timestamp (a timestamp, or an
-    RFC 3339 string), properties (a MAP from names to values, or a STRUCT with a field per
-    name; values read as their text).
-    """
-    index = {str(path): i for i, path in files}
-    paths = [[str(path) for _, path in files]]
-    try:
-        fields = _struct_fields(connection, paths)
-    except duckdb.Error as exc:
-        raise _unreadable(exc) from exc
-    props = "".join(
-        f", CAST({_property(n, fields)} AS VARCHAR) AS p_{i}" for i, n in enumerate(names)
-    )
-    # A timestamp typed as one is taken as it is. A string is an RFC 3339 date-time as the Python
-    # reader parses it: DuckDB casts the common shape (TIMESTAMP_PATTERN), and every other string
-    # (`odd`) is parsed by `parse_timestamp` (`_parse_odd_times`), as a JSON Lines file's would be.
-    text_time = _column_type(connection, paths, "timestamp") == "VARCHAR"
-    if text_time:
-        common = " AND ".join(
-            [
-                f"regexp_full_match(timestamp, {_sql_string(TIMESTAMP_PATTERN)})",
-                *[f"NOT starts_with(timestamp, '{year}')" for year in OUT_OF_RANGE_YEARS],
-            ]
-        )
-        moment = (
-            f"CASE WHEN {common} THEN TRY_CAST(TRY_CAST(timestamp AS TIMESTAMPTZ) AS TIMESTAMP) END"
-        )
-        missing = "coalesce(timestamp, '') = ''"
-    else:
-        moment = "TRY_CAST(CAST(TRY_CAST(timestamp AS VARCHAR) AS TIMESTAMPTZ) AS TIMESTAMP)"
-        missing = "timestamp IS NULL"
-    reason = f"""CASE
-        WHEN transaction_id IS NULL OR length(transaction_id) NOT BETWEEN 1 AND 128 THEN 0
-        WHEN customer_id IS NULL OR customer_id = '' THEN 1
-        WHEN event_type IS NULL OR event_type = '' THEN 2
-        WHEN missing THEN 3
-        WHEN moment IS NOT NULL THEN NULL
-        WHEN {str(text_time).lower()} THEN {ODD_TIME}
-        ELSE 4 END"""
-    # Each row's `seq` (file index × stride + row) and its reason as a number, not the file's
-    # name and the text: at 10M events the table outgrows the memory limit and every pass over
-    # it reads and writes it back to the spill files, in proportion to its width (measured: a
-    # pass of the usage query or the accounting groups 0.5-1 s less).
-    source = f"""SELECT CAST($2[list_position($1, filename)] AS BIGINT) * {FILE_STRIDE}
-                   + file_row_number + 1 AS seq, {PARQUET_FIELDS}
-        FROM read_parquet($1, filename = true, file_row_number = true)"""
-    params: list[Any] = [paths[0], [index[path] for path in paths[0]]]
-    try:
-        connection.execute(
-            f"""CREATE TEMP TABLE parquet_rows AS
-            SELECT seq, CAST({reason} AS UTINYINT) AS reason,
-                   transaction_id, customer_id, event_type, moment AS timestamp{props},
-                   hash(customer_id, event_type, timestamp, properties) AS content
-            FROM (SELECT *, {moment} AS moment, {missing} AS missing FROM ({source}))""",
-            params,
-        )
-        _parse_odd_times(connection, source, params)
-    except duckdb.Error as exc:
-        raise _unreadable(exc) from exc
-    # numbered by row already, as the Python reader numbers lines: `slow` for conflict positions
-    connection.executemany(
-        "INSERT INTO file_index (filename, file_index, slow) VALUES (?, ?, true)",
-        list(index.items()),
-    )
-    path_of = {i: path for path, i in index.items()}
-    found = [
-        (
-            *divmod(seq, FILE_STRIDE),
-            PARQUET_REASONS[why] if why < len(PARQUET_REASONS) else odd,
-            txid,
-        )
-        for seq, why, txid, odd in connection.execute(
-            "SELECT seq, reason, transaction_id, o.why FROM parquet_rows "
-            "LEFT JOIN odd_times o USING (seq) WHERE reason IS NOT NULL"
-        ).fetchall()
-    ]
-    found.sort(key=lambda r: (path_of[r[0]], r[1]))  # by file name, then row
-    rejected = [
-        Rejected(file=shown[i][1], line=row, reason=why, transaction_id=txid)
-        for i, row, why, txid in found
-    ]
-    count = connection.execute("SELECT count(*) FROM parquet_rows").fetchone()
-    return (count[0] if count else 0), rejected
-
-
-class EventFileError(Exception):
-    """Event files that cannot be read at all: the files' problem, not a line's."""

@@ -9,6 +9,7 @@ a STRUCT of typed fields.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -173,3 +174,115 @@ def test_timestamp_strings_are_read_as_from_json_lines(tmp_path: Path) -> None:
         if isinstance(li, UsageLine) and li.product_id == "tokens"
     ]
     assert line.amount == Decimal("8.00")
+
+
+def copy_parquet(path: Path, query: str) -> Path:
+    """A Parquet file of the rows of a DuckDB query."""
+    with duckdb.connect() as connection:
+        connection.execute(f"COPY ({query}) TO '{path}' (FORMAT parquet)")
+    return path
+
+
+def ingest_parquet(paths: list[Path]) -> tuple[list[Any], list[tuple[str, int, str]], int]:
+    """(seq place, transaction ID, timestamp) of the events read, the rejections, the count."""
+    from compiler.engine.ingest import ingest
+    from compiler.engine.store import EventStore
+
+    with EventStore("256MB") as store:
+        ingested = ingest(store.connection, [(p, p.name) for p in paths], ["model"])
+        rows = store.connection.execute(
+            "SELECT seq // 1099511627776, transaction_id, timestamp FROM parsed ORDER BY seq"
+        ).fetchall()
+    rejected = [(r.file, r.line, r.reason) for r in ingested.rejected]
+    return rows, rejected, ingested.read
+
+
+def rows_of(times: str) -> str:
+    """Two rows, IDs a and b, with the given timestamps (SQL expressions) and a model."""
+    a, b = times.split("|")
+    return (
+        f"SELECT * FROM (VALUES ('a', 'acme', 'request', {a}, MAP {{'model': 'm'}}), "
+        f"('b', 'acme', 'request', {b}, MAP {{'model': 'm'}})) "
+        "t(transaction_id, customer_id, event_type, timestamp, properties)"
+    )
+
+
+@pytest.mark.parametrize("kind", ["TIMESTAMPTZ", "TIMESTAMP"])  # TIMESTAMP: taken as UTC
+@pytest.mark.parametrize("order", ["text-first", "typed-first"])
+def test_each_parquet_file_is_read_with_its_own_timestamp_type(
+    tmp_path: Path, order: str, kind: str
+) -> None:
+    """One read_parquet cast every file to the first file's types: a TIMESTAMPTZ file after a
+    text one lost its offsets (every event rejected), and a text file after a typed one was
+    read by DuckDB's lenient cast (found in review)."""
+    text = copy_parquet(
+        tmp_path / "text.parquet",
+        rows_of("'2026-11-10T12:00:00+05:00'|'2026-11-10T12:00:00'"),
+    )
+    typed = copy_parquet(
+        tmp_path / "typed.parquet",
+        rows_of(f"{kind} '2026-11-10 12:00:00+00'|{kind} '2026-11-11 12:00:00+00'"),
+    )
+    paths = [text, typed] if order == "text-first" else [typed, text]
+    rows, rejected, count = ingest_parquet(paths)
+    by_file = {p.name: i for i, p in enumerate(paths)}
+    assert sorted(rows) == sorted(
+        [
+            (by_file["text.parquet"], "a", datetime(2026, 11, 10, 7, 0)),  # 12:00 at +05:00
+            (by_file["typed.parquet"], "a", datetime(2026, 11, 10, 12, 0)),
+            (by_file["typed.parquet"], "b", datetime(2026, 11, 11, 12, 0)),
+        ]
+    )
+    assert rejected == [
+        (
+            "text.parquet",
+            2,
+            "invalid timestamp '2026-11-10T12:00:00': timestamp needs a time zone offset "
+            "(Z for UTC)",
+        )
+    ]
+    assert count == 4
+
+
+def test_a_parquet_file_given_twice_is_read_twice(tmp_path: Path) -> None:
+    """As a JSON Lines file given twice: its events again (duplicates, by their IDs), its bad
+    rows rejected again. Both readings shared one file index, so neither deduplication nor
+    the rejections came out right (found in review)."""
+    path = copy_parquet(tmp_path / "e.parquet", rows_of("'2026-11-10T12:00:00Z'|'bad'"))
+    rows, rejected, count = ingest_parquet([path, path])
+    assert rows == [
+        (0, "a", datetime(2026, 11, 10, 12, 0)),
+        (1, "a", datetime(2026, 11, 10, 12, 0)),
+    ]
+    assert [(file, line) for file, line, _ in rejected] == [("e.parquet", 2), ("e.parquet", 2)]
+    assert count == 4
+
+
+def test_a_parquet_file_without_a_timestamp_column_is_a_diagnostic(tmp_path: Path) -> None:
+    from compiler.engine.events import EventFileError
+
+    path = copy_parquet(
+        tmp_path / "e.parquet",
+        "SELECT 'a' AS transaction_id, 'acme' AS customer_id, 'request' AS event_type, "
+        "MAP {'model': 'm'} AS properties",
+    )
+    with pytest.raises(EventFileError, match="expected columns transaction_id"):
+        ingest_parquet([path])
+
+
+def test_a_parquet_name_with_glob_characters_is_refused(tmp_path: Path) -> None:
+    """DuckDB reads such a name as a pattern: `c[1].parquet` would be `c1.parquet`."""
+    from compiler.engine.events import EventFileError
+
+    path = copy_parquet(tmp_path / "c[1].parquet", rows_of("'2026-11-10T12:00:00Z'|'x'"))
+    with pytest.raises(EventFileError, match=r"c\[1\]\.parquet: DuckDB would read the name"):
+        ingest_parquet([path])
+
+
+def test_a_parquet_suffix_in_any_case_is_parquet(tmp_path: Path) -> None:
+    path = copy_parquet(tmp_path / "E.PARQUET", rows_of("'2026-11-10T12:00:00Z'|'x'"))
+    rows, rejected, count = ingest_parquet([path])
+    assert ([r[1] for r in rows], count) == (["a"], 2)
+    assert [(line, reason.split(":")[0]) for _, line, reason in rejected] == [
+        (2, "invalid timestamp 'x'")
+    ]

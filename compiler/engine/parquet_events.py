@@ -1,0 +1,248 @@
+"""Parquet event files (SPEC 4.4) into the table `parquet_rows`, which the view `parsed` reads
+where `reason` is NULL: typed columns, so no number passes through text; rows checked in SQL.
+
+Columns: transaction_id, customer_id, event_type (strings), timestamp (a timestamp, or a string
+read by the JSON Lines rules), properties (a MAP from names to values, or a STRUCT with a field
+per name; values read as their text).
+
+Each file is read with the types it has: files are read in batches of one schema (DuckDB would
+cast every file of one `read_parquet` to the first file's types), and a path given twice is
+read twice, in different batches, as a JSON Lines file given twice is.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from sqlglot import exp
+
+from compiler.engine.events import (
+    FILE_STRIDE,
+    OUT_OF_RANGE_YEARS,
+    TIMESTAMP_PATTERN,
+    EventFileError,
+    parse_timestamp,
+)
+from compiler.engine.invoice import Rejected
+
+DIALECT = "duckdb"
+PARQUET_FIELDS = (
+    "filename, file_row_number, transaction_id, customer_id, event_type, timestamp, properties"
+)
+PARQUET_COLUMNS = (
+    "transaction_id, customer_id, event_type, timestamp, properties MAP(VARCHAR, *) or STRUCT"
+)
+# Why a Parquet row is rejected, by the number `parquet_rows.reason` holds; ODD_TIME marks a
+# timestamp string left to the Python reader's rules, PARSED_TIME one they refused (the reason
+# is in `odd_rows.why`).
+PARQUET_REASONS = (
+    "transaction_id must be a string of 1 to 128 characters",
+    "customer_id is required and must be a non-empty string",
+    "event_type is required and must be a non-empty string",
+    "timestamp is required and must be a non-empty string",
+    "invalid timestamp",
+)
+ODD_TIME, PARSED_TIME = 5, 6
+GLOB = "*?[{"
+
+
+def read_parquet_files(
+    connection: duckdb.DuckDBPyConnection,
+    files: Sequence[tuple[int, Path]],
+    shown: Sequence[tuple[Path, str]],
+    names: Sequence[str],
+) -> tuple[int, list[Rejected]]:
+    """Read `files` (file index, path) into `parquet_rows`; the rows read, and the rejections.
+    Each row's `seq` is its file index × FILE_STRIDE + its row number (from 1)."""
+    for i, path in files:
+        if any(c in str(path) for c in GLOB):
+            raise EventFileError(
+                f"cannot read Parquet events from {shown[i][1]}: DuckDB would read the name "
+                f"as a pattern ({' '.join(GLOB)}); rename the file"
+            )
+    props = "".join(f", {_column(i)} VARCHAR" for i in range(len(names)))
+    # Each row's `seq` and its reason as a number, not the file's name and the text: at 10M
+    # events the table outgrows the memory limit and every pass over it reads and writes it
+    # back to the spill files, in proportion to its width (measured: a pass of the usage query
+    # or the accounting groups 0.5-1 s less).
+    connection.execute(
+        "CREATE TEMP TABLE parquet_rows (seq BIGINT, reason UTINYINT, transaction_id VARCHAR, "
+        f"customer_id VARCHAR, event_type VARCHAR, timestamp TIMESTAMP{props}, content UBIGINT)"
+    )
+    connection.execute("CREATE TEMP TABLE odd_rows (seq BIGINT, moment TIMESTAMP, why VARCHAR)")
+    try:
+        for batch in _batches(connection, files):
+            _read_batch(connection, batch, names)
+    except duckdb.Error as exc:
+        raise _unreadable(exc) from exc
+    # numbered by row already, as the Python reader numbers lines: `slow` for conflict positions
+    connection.executemany(
+        "INSERT INTO file_index (filename, file_index, slow) VALUES (?, ?, true)",
+        [(str(path), i) for i, path in files],
+    )
+    rejected = []
+    for seq, why, txid, odd in connection.execute(
+        "SELECT r.seq, r.reason, r.transaction_id, o.why FROM parquet_rows r "
+        "LEFT JOIN odd_rows o USING (seq) WHERE r.reason IS NOT NULL ORDER BY r.seq"
+    ).fetchall():
+        index, row = divmod(seq, FILE_STRIDE)
+        reason = odd if why == PARSED_TIME else PARQUET_REASONS[why]
+        rejected.append(
+            Rejected(file=shown[index][1], line=row, reason=reason, transaction_id=txid)
+        )
+    count = connection.execute("SELECT count(*) FROM parquet_rows").fetchone()
+    return (count[0] if count else 0), rejected
+
+
+def _column(i: int) -> str:
+    return f"p_{i}"
+
+
+def _unreadable(exc: duckdb.Error) -> EventFileError:
+    return EventFileError(
+        f"cannot read Parquet events ({str(exc).splitlines()[0]}); expected columns "
+        f"{PARQUET_COLUMNS}"
+    )
+
+
+def _batches(
+    connection: duckdb.DuckDBPyConnection, files: Sequence[tuple[int, Path]]
+) -> list[list[tuple[int, Path]]]:
+    """`files` in batches that one `read_parquet` reads as they are: one schema (its columns'
+    names and types) per batch, and no path twice in one."""
+    batches: list[tuple[Any, list[tuple[int, Path]]]] = []
+    for i, path in files:
+        schema = connection.execute(
+            "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]
+        ).fetchall()
+        batch = next(
+            (b for s, b in batches if s == schema and all(str(p) != str(path) for _, p in b)),
+            None,
+        )
+        if batch is None:
+            batches.append((schema, batch := []))
+        batch.append((i, path))
+    return [batch for _, batch in batches]
+
+
+def _struct_fields(connection: duckdb.DuckDBPyConnection, path: str) -> set[str] | None:
+    """The field names of the file's `properties` where it is a STRUCT (what Spark and most
+    writers make of a JSON object); None where it is a MAP."""
+    described = connection.execute(
+        "SELECT column_type FROM (DESCRIBE SELECT properties FROM read_parquet(?))", [path]
+    ).fetchone()
+    if described is None or not str(described[0]).startswith("STRUCT("):
+        return None
+    return {
+        str(row[0])
+        for row in connection.execute(
+            "SELECT column_name FROM (DESCRIBE SELECT properties.* FROM read_parquet(?))", [path]
+        ).fetchall()
+    }
+
+
+def _property(name: str, fields: set[str] | None) -> str:
+    """SQL for property `name` of a row: a MAP entry, a STRUCT field, or NULL for a field the
+    STRUCT does not have (every row lacks that property)."""
+    if fields is None:
+        return f"properties[{exp.Literal.string(name).sql(dialect=DIALECT)}]"
+    if name not in fields:
+        return "NULL"
+    return f"struct_extract(properties, {exp.Literal.string(name).sql(dialect=DIALECT)})"
+
+
+def _read_batch(
+    connection: duckdb.DuckDBPyConnection, batch: Sequence[tuple[int, Path]], names: Sequence[str]
+) -> None:
+    """One `read_parquet` of files of one schema into `parquet_rows`."""
+    first = str(batch[0][1])
+    fields = _struct_fields(connection, first)
+    props = "".join(f", CAST({_property(n, fields)} AS VARCHAR)" for n in names)
+    described = connection.execute(
+        "SELECT column_type FROM (DESCRIBE SELECT timestamp FROM read_parquet(?))", [first]
+    ).fetchone()
+    # A timestamp typed as one is taken as it is. A string is a date-time as the Python reader
+    # reads one: DuckDB casts the common shape (TIMESTAMP_PATTERN), and every other string
+    # (ODD_TIME) is parsed by `parse_timestamp` (`_parse_odd_times`), as a JSON Lines line's is.
+    text_time = described is not None and described[0] == "VARCHAR"
+    if text_time:
+        common = " AND ".join(
+            [
+                f"regexp_full_match(timestamp, {_sql_string(TIMESTAMP_PATTERN)})",
+                *[f"NOT starts_with(timestamp, '{year}')" for year in OUT_OF_RANGE_YEARS],
+            ]
+        )
+        moment = (
+            f"CASE WHEN {common} THEN TRY_CAST(TRY_CAST(timestamp AS TIMESTAMPTZ) AS TIMESTAMP) END"
+        )
+        missing = "coalesce(timestamp, '') = ''"
+    else:
+        moment = "TRY_CAST(CAST(TRY_CAST(timestamp AS VARCHAR) AS TIMESTAMPTZ) AS TIMESTAMP)"
+        missing = "timestamp IS NULL"
+    reason = f"""CASE
+        WHEN transaction_id IS NULL OR length(transaction_id) NOT BETWEEN 1 AND 128 THEN 0
+        WHEN customer_id IS NULL OR customer_id = '' THEN 1
+        WHEN event_type IS NULL OR event_type = '' THEN 2
+        WHEN missing THEN 3
+        WHEN moment IS NOT NULL THEN NULL
+        WHEN {str(text_time).lower()} THEN {ODD_TIME}
+        ELSE 4 END"""
+    source = f"""SELECT CAST($2[list_position($1, filename)] AS BIGINT) * {FILE_STRIDE}
+                   + file_row_number + 1 AS seq, {PARQUET_FIELDS}
+        FROM read_parquet($1, filename = true, file_row_number = true)"""
+    params: list[Any] = [[str(path) for _, path in batch], [i for i, _ in batch]]
+    connection.execute(
+        f"""INSERT INTO parquet_rows
+        SELECT seq, CAST({reason} AS UTINYINT), transaction_id, customer_id, event_type,
+               moment{props}, hash(customer_id, event_type, timestamp, properties)
+        FROM (SELECT *, {moment} AS moment, {missing} AS missing FROM ({source}))""",
+        params,
+    )
+    if text_time:
+        _parse_odd_times(connection, source, params)
+
+
+def _sql_string(text: str) -> str:
+    return exp.Literal.string(text).sql(dialect=DIALECT)
+
+
+def _parse_odd_times(connection: duckdb.DuckDBPyConnection, source: str, params: list[Any]) -> None:
+    """Timestamps of the rows just read that are written in a shape other than the common one
+    (ODD_TIME), read again from the files and parsed by the Python reader's rules: the instant,
+    or the reason a JSON Lines line would get (PARSED_TIME, the text in `odd_rows`). Each
+    distinct text is parsed once and goes through a file, not Python's memory."""
+    odd = f"SELECT seq FROM parquet_rows WHERE reason = {ODD_TIME}"
+    if connection.execute(f"SELECT EXISTS ({odd})").fetchone() != (True,):
+        return
+    texts = connection.execute(
+        f"SELECT DISTINCT CAST(timestamp AS VARCHAR) FROM ({source}) WHERE seq IN ({odd})", params
+    )
+    with tempfile.TemporaryDirectory(prefix="plan-parquet-") as directory:
+        path = Path(directory) / "times.jsonl"
+        with path.open("w", encoding="utf-8") as out:
+            while batch := texts.fetchmany(10_000):
+                for (text,) in batch:
+                    try:
+                        parsed = {"moment": parse_timestamp(text).replace(tzinfo=None).isoformat()}
+                    except ValueError as exc:
+                        parsed = {"why": f"invalid timestamp {text!r}: {exc}"}
+                    out.write(json.dumps({"text": text, **parsed}, ensure_ascii=False) + "\n")
+        connection.execute(
+            f"""INSERT INTO odd_rows SELECT s.seq, t.moment, t.why
+            FROM ({source}) s JOIN read_json($3, format = 'newline_delimited',
+                columns = {{'text': 'VARCHAR', 'moment': 'TIMESTAMP', 'why': 'VARCHAR'}}) t
+              ON CAST(s.timestamp AS VARCHAR) = t.text
+            WHERE s.seq IN ({odd})""",
+            [*params, str(path)],
+        )
+    connection.execute(
+        f"""UPDATE parquet_rows SET timestamp = o.moment,
+               reason = CASE WHEN o.moment IS NULL THEN {PARSED_TIME} END
+        FROM odd_rows o WHERE parquet_rows.seq = o.seq AND parquet_rows.reason = {ODD_TIME}"""
+    )
+    connection.execute("DELETE FROM odd_rows WHERE why IS NULL")  # kept: the reasons
