@@ -670,7 +670,8 @@ def _read_lines(
     """The lines of a file that the objects reader did not take (not `plain`), read by the
     Python reader: valid events into `slow_lines` under the objects reader's `seq` (the line's
     position among the file's non-blank lines), rejections back with their line numbers. One
-    malformed line in a file of millions costs that line's parsing, not the file's. None where
+    malformed line in a file of millions costs that line's parsing and a scan of the file's
+    lines (decompressed, for a .gz), not the parsing of every line. None where
     the Python reader does not see the lines DuckDB read, one for one: it then reads the file
     whole."""
     path, shown = file
@@ -679,6 +680,8 @@ def _read_lines(
         "WHERE l.file_index = ? AND NOT l.plain ORDER BY 1",
         [index],
     )
+    # The positions are fetched as the file is read: nothing else may run on the connection
+    # until `items` is exhausted (`_write_slow` loads the rows only after that).
     wanted = (
         position for batch in iter(partial(result.fetchmany, 10_000), []) for (position,) in batch
     )
