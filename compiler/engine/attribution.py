@@ -89,20 +89,25 @@ def attribute(
     _load_parties(connection, aliases, contracts, slices)
     # Duplicates: the transaction IDs read more than once, with the seq of their first reading.
     # Grouping every event by a 64-bit hash of its ID keeps that pass small (a number, not the
-    # text); only the IDs whose hash repeats are then grouped by their text, so a collision of
-    # two different IDs costs a little work and never an event.
+    # text); only the events whose ID's hash repeats (`repeated_rows`, kept for the conflicts)
+    # are then grouped by their text, so a collision of two different IDs costs a little work
+    # and never an event.
     execute_long(
         connection,
         "finding duplicates",
         f"""
-        CREATE TEMP TABLE repeats AS
+        CREATE TEMP TABLE repeated_rows AS
         WITH repeated_hashes AS (
             SELECT {ID_HASH} AS h FROM parsed GROUP BY h HAVING count(*) > 1)
-        SELECT transaction_id, min(seq) AS seq
+        SELECT transaction_id, seq
         FROM parsed WHERE {ID_HASH} IN (SELECT h FROM repeated_hashes)
-        GROUP BY transaction_id HAVING count(*) > 1
         """,
     )
+    connection.execute("""
+        CREATE TEMP TABLE repeats AS
+        SELECT transaction_id, min(seq) AS seq
+        FROM repeated_rows GROUP BY transaction_id HAVING count(*) > 1
+    """)
     props = "".join(f", p.{prop_column(i)}" for i in range(len(names)))
     connection.execute(f"""
         CREATE TEMP VIEW classified AS
@@ -159,11 +164,12 @@ def merge_examples(examples: Sequence[Sequence[str]], seqs: Sequence[Sequence[in
 def _conflicts(
     connection: duckdb.DuckDBPyConnection, files: Sequence[tuple[Path, str]]
 ) -> list[Conflict]:
-    # only transaction IDs read more than once can conflict: the join keeps just those
+    # only transaction IDs read more than once can conflict: the join keeps just those, from
+    # the events whose ID's hash repeats (rather than from every event again)
     rows = connection.execute(f"""
         WITH repeated AS (
             SELECT p.transaction_id, p.seq, r.seq AS first_seq
-            FROM parsed p JOIN repeats r USING (transaction_id)),
+            FROM repeated_rows p JOIN repeats r USING (transaction_id)),
         keyed AS (
             SELECT d.transaction_id, d.seq, d.first_seq, c.content
             FROM contents c JOIN repeated d USING (seq))
