@@ -37,6 +37,8 @@ from compiler.engine.events import (
     TIMESTAMP_PATTERN,
     Event,
     Rejection,
+    in_range_year_sql,
+    instant_sql,
     lines,
     read_events,
     read_line,
@@ -55,11 +57,12 @@ class Ingested:
 # What DuckDB's JSON parser forgives and JSON (and the Python reader) does not, found in a
 # line's text: a comma before a closing bracket, and NaN or an infinity as a value (in any
 # spelling: nan, -Infinity, INF). A string holding one is a false alarm, which only sends the
-# file to the Python reader. Separate patterns, as RE2 skips ahead to a pattern's first
-# character only where there is one.
-TRAILING_COMMA = r",[ \t\n\r]*[}\]]"
+# file to the Python reader. One pattern per first character, as RE2 skips ahead to a
+# pattern's first character only where there is one; the two after a comma share one pass over
+# every line (10M events: the text pass 3.3 s -> 2.75 s).
 NON_FINITE = r"[ \t\n\r]*[-+]?(?i:nan|inf)"
-NOT_JSON = (TRAILING_COMMA, ":" + NON_FINITE, "," + NON_FINITE, r"\[" + NON_FINITE)
+AFTER_COMMA = r",[ \t\n\r]*(?:[}\]]|[-+]?(?i:nan|inf))"  # a trailing comma, or "," + NON_FINITE
+NOT_JSON = (AFTER_COMMA, ":" + NON_FINITE, r"\[" + NON_FINITE)
 FIELDS = ("transaction_id", "customer_id", "event_type", "timestamp")
 DIALECT = "duckdb"
 
@@ -605,7 +608,7 @@ def typed_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> str:
         "length(customer_id) > 0",
         "length(event_type) > 0",
         f"regexp_full_match(time_text, {_sql_string(TIMESTAMP_PATTERN)})",
-        *[f"NOT starts_with(time_text, '{year}')" for year in OUT_OF_RANGE_YEARS],
+        in_range_year_sql("time_text"),  # only counts where the pattern matched
         "moment IS NOT NULL",
         "properties_ok",
         *[
@@ -618,8 +621,7 @@ def typed_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> str:
                {text("event_type")} AS event_type, {text("timestamp")} AS time_text,
                {properties_ok} AS properties_ok{props}
         FROM {source} r"""
-    checked = f"""SELECT *, TRY_CAST(TRY_CAST(time_text AS TIMESTAMPTZ) AS TIMESTAMP) AS moment
-        FROM ({lines})"""
+    checked = f"""SELECT *, {instant_sql("time_text")} AS moment FROM ({lines})"""
     return f"""SELECT file_index, plain, transaction_id, customer_id, event_type,
            CASE WHEN plain THEN moment END AS timestamp{_columns(names)}
         FROM (SELECT *, coalesce({" AND ".join(checks)}, false) AS plain FROM ({checked}))"""

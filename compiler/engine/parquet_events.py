@@ -23,9 +23,10 @@ from sqlglot import exp
 
 from compiler.engine.events import (
     FILE_STRIDE,
-    OUT_OF_RANGE_YEARS,
     TIMESTAMP_PATTERN,
     EventFileError,
+    in_range_year_sql,
+    instant_sql,
     parse_timestamp,
 )
 from compiler.engine.invoice import Rejected
@@ -174,12 +175,10 @@ def _read_batch(
         common = " AND ".join(
             [
                 f"regexp_full_match(timestamp, {_sql_string(TIMESTAMP_PATTERN)})",
-                *[f"NOT starts_with(timestamp, '{year}')" for year in OUT_OF_RANGE_YEARS],
+                in_range_year_sql("timestamp"),
             ]
         )
-        moment = (
-            f"CASE WHEN {common} THEN TRY_CAST(TRY_CAST(timestamp AS TIMESTAMPTZ) AS TIMESTAMP) END"
-        )
+        moment = f"CASE WHEN {common} THEN {instant_sql('timestamp')} END"
         missing = "coalesce(timestamp, '') = ''"
     else:
         moment = "TRY_CAST(CAST(TRY_CAST(timestamp AS VARCHAR) AS TIMESTAMPTZ) AS TIMESTAMP)"

@@ -312,10 +312,10 @@ def test_duckdb_reads_plain_files_itself_and_as_the_python_reader_does(
 
 def false_alarm(text: str) -> bool:
     """A string the typed reader's checks take for something else (ingest.DOUBTFUL_PROPERTY, or
-    a comma before a closing bracket): read by the objects reader, rightly, but not here."""
+    a comma before a closing bracket or NaN): read by the objects reader, rightly, not here."""
     return bool(
         re.search(ingest_module.DOUBTFUL_PROPERTY, text)
-        or re.search(ingest_module.TRAILING_COMMA, json.dumps(text))
+        or re.search(ingest_module.AFTER_COMMA, json.dumps(text))
     )
 
 
