@@ -23,8 +23,7 @@ from pathlib import Path
 import duckdb
 
 from compiler.engine.contracts import FAR_FUTURE, ContractInstance
-from compiler.engine.events import FILE_STRIDE, lines
-from compiler.engine.ingest import prop_column
+from compiler.engine.events import FILE_STRIDE, lines, prop_column
 from compiler.engine.invoice import Conflict
 from compiler.engine.store import execute_long, insert_rows
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -32,14 +31,18 @@ from sqlglot import exp
 
 from compiler.engine.events import (
     FILE_STRIDE,
+    FIRST_YEAR,
+    GLOB,
     MAX_DEPTH,
-    OUT_OF_RANGE_YEARS,
+    PAST_YEAR,
     TIMESTAMP_PATTERN,
+    UNREADABLE,
     Event,
     Rejection,
     in_range_year_sql,
     instant_sql,
     lines,
+    prop_column,
     read_events,
     read_line,
 )
@@ -65,10 +68,6 @@ AFTER_COMMA = r",[ \t\n\r]*(?:[}\]]|[-+]?(?i:nan|inf))"  # a trailing comma, or 
 NOT_JSON = (AFTER_COMMA, ":" + NON_FINITE, r"\[" + NON_FINITE)
 FIELDS = ("transaction_id", "customer_id", "event_type", "timestamp")
 DIALECT = "duckdb"
-
-
-def prop_column(i: int) -> str:
-    return f"p_{i}"
 
 
 def _string(value: str) -> exp.Literal:
@@ -239,10 +238,8 @@ def fast_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> str:
             exp.func("length", texts["customer_id"]) > exp.Literal.number(0),
             exp.func("length", texts["event_type"]) > exp.Literal.number(0),
             exp.func("regexp_full_match", texts["timestamp"], _string(TIMESTAMP_PATTERN)),
-            *[
-                exp.not_(exp.func("starts_with", texts["timestamp"], _string(year)))
-                for year in OUT_OF_RANGE_YEARS
-            ],
+            texts["timestamp"] >= _string(FIRST_YEAR),  # the pattern matched: four digits
+            texts["timestamp"] < _string(PAST_YEAR),
             exp.not_(timestamp.is_(exp.null())),
             exp.or_(
                 kind(("properties",)).is_(exp.null()),
@@ -327,7 +324,7 @@ def ingest(
             not _is_parquet(path)
             and (
                 path.resolve() in seen
-                or any(c in str(path) for c in "*?[{")
+                or any(c in str(path) for c in GLOB)
                 or path.suffix.lower() == ".zst"
             )
         ):
@@ -700,7 +697,7 @@ def _read_lines(
         return _write_slow(
             connection, items(), names, lambda: seen == lines_read and unread is None
         )
-    except (OSError, EOFError, zlib.error):  # read whole, it is reported as unreadable
+    except UNREADABLE:  # read whole, the file is reported as unreadable
         return None
 
 

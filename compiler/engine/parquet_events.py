@@ -23,11 +23,13 @@ from sqlglot import exp
 
 from compiler.engine.events import (
     FILE_STRIDE,
+    GLOB,
     TIMESTAMP_PATTERN,
     EventFileError,
     in_range_year_sql,
     instant_sql,
     parse_timestamp,
+    prop_column,
 )
 from compiler.engine.invoice import Rejected
 
@@ -49,7 +51,6 @@ PARQUET_REASONS = (
     "invalid timestamp",
 )
 ODD_TIME, PARSED_TIME = 5, 6
-GLOB = "*?[{"
 
 
 def read_parquet_files(
@@ -66,7 +67,7 @@ def read_parquet_files(
                 f"cannot read Parquet events from {shown[i][1]}: DuckDB would read the name "
                 f"as a pattern ({' '.join(GLOB)}); rename the file"
             )
-    props = "".join(f", {_column(i)} VARCHAR" for i in range(len(names)))
+    props = "".join(f", {prop_column(i)} VARCHAR" for i in range(len(names)))
     # Each row's `seq` and its reason as a number, not the file's name and the text: at 10M
     # events the table outgrows the memory limit and every pass over it reads and writes it
     # back to the spill files, in proportion to its width (measured: a pass of the usage query
@@ -77,8 +78,8 @@ def read_parquet_files(
     )
     connection.execute("CREATE TEMP TABLE odd_rows (seq BIGINT, moment TIMESTAMP, why VARCHAR)")
     try:
-        for batch in _batches(connection, files):
-            _read_batch(connection, batch, names)
+        for schema, batch in _batches(connection, files):
+            _read_batch(connection, schema, batch, names)
     except duckdb.Error as exc:
         raise _unreadable(exc) from exc
     # numbered by row already, as the Python reader numbers lines: `slow` for conflict positions
@@ -100,10 +101,6 @@ def read_parquet_files(
     return (count[0] if count else 0), rejected
 
 
-def _column(i: int) -> str:
-    return f"p_{i}"
-
-
 def _unreadable(exc: duckdb.Error) -> EventFileError:
     return EventFileError(
         f"cannot read Parquet events ({str(exc).splitlines()[0]}); expected columns "
@@ -111,16 +108,23 @@ def _unreadable(exc: duckdb.Error) -> EventFileError:
     )
 
 
+# A file's columns and their types, as DESCRIBE gives them: {name: type}.
+Schema = dict[str, str]
+
+
 def _batches(
     connection: duckdb.DuckDBPyConnection, files: Sequence[tuple[int, Path]]
-) -> list[list[tuple[int, Path]]]:
-    """`files` in batches that one `read_parquet` reads as they are: one schema (its columns'
-    names and types) per batch, and no path twice in one."""
-    batches: list[tuple[Any, list[tuple[int, Path]]]] = []
+) -> list[tuple[Schema, list[tuple[int, Path]]]]:
+    """`files` in batches that one `read_parquet` reads as they are, with their schema: one
+    schema (its columns' names and types) per batch, and no path twice in one."""
+    batches: list[tuple[Schema, list[tuple[int, Path]]]] = []
     for i, path in files:
-        schema = connection.execute(
-            "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]
-        ).fetchall()
+        schema = {
+            str(name): str(kind)
+            for name, kind, *_ in connection.execute(
+                "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]
+            ).fetchall()
+        }
         batch = next(
             (b for s, b in batches if s == schema and all(str(p) != str(path) for _, p in b)),
             None,
@@ -128,16 +132,15 @@ def _batches(
         if batch is None:
             batches.append((schema, batch := []))
         batch.append((i, path))
-    return [batch for _, batch in batches]
+    return batches
 
 
-def _struct_fields(connection: duckdb.DuckDBPyConnection, path: str) -> set[str] | None:
+def _struct_fields(
+    connection: duckdb.DuckDBPyConnection, path: str, schema: Schema
+) -> set[str] | None:
     """The field names of the file's `properties` where it is a STRUCT (what Spark and most
     writers make of a JSON object); None where it is a MAP."""
-    described = connection.execute(
-        "SELECT column_type FROM (DESCRIBE SELECT properties FROM read_parquet(?))", [path]
-    ).fetchone()
-    if described is None or not str(described[0]).startswith("STRUCT("):
+    if not schema.get("properties", "").startswith("STRUCT("):
         return None
     return {
         str(row[0])
@@ -158,19 +161,18 @@ def _property(name: str, fields: set[str] | None) -> str:
 
 
 def _read_batch(
-    connection: duckdb.DuckDBPyConnection, batch: Sequence[tuple[int, Path]], names: Sequence[str]
+    connection: duckdb.DuckDBPyConnection,
+    schema: Schema,
+    batch: Sequence[tuple[int, Path]],
+    names: Sequence[str],
 ) -> None:
-    """One `read_parquet` of files of one schema into `parquet_rows`."""
-    first = str(batch[0][1])
-    fields = _struct_fields(connection, first)
+    """One `read_parquet` of files of one `schema` into `parquet_rows`."""
+    fields = _struct_fields(connection, str(batch[0][1]), schema)
     props = "".join(f", CAST({_property(n, fields)} AS VARCHAR)" for n in names)
-    described = connection.execute(
-        "SELECT column_type FROM (DESCRIBE SELECT timestamp FROM read_parquet(?))", [first]
-    ).fetchone()
     # A timestamp typed as one is taken as it is. A string is a date-time as the Python reader
     # reads one: DuckDB casts the common shape (TIMESTAMP_PATTERN), and every other string
     # (ODD_TIME) is parsed by `parse_timestamp` (`_parse_odd_times`), as a JSON Lines line's is.
-    text_time = described is not None and described[0] == "VARCHAR"
+    text_time = schema.get("timestamp") == "VARCHAR"
     if text_time:
         common = " AND ".join(
             [
