@@ -333,15 +333,18 @@ def ingest(
     readable = [
         (i, path) for i, (path, _) in enumerate(files) if not _is_parquet(path) and i not in slow
     ]
-    slow |= _read_fast(connection, readable, names)
+    typed_odd = _read_fast(connection, readable, names, slow)
     read, rejected = read_parquet_files(connection, parquet, files, names) if parquet else (0, [])
-    for i, lines_read in _unusual(connection):
-        problems = _read_lines(connection, i, files[i], names, lines_read)
-        if problems is None:  # the Python reader sees other lines: it reads the file whole
-            connection.execute("UPDATE file_index SET slow = true WHERE file_index = ?", [i])
-            slow.add(i)
-        else:
-            rejected.extend(problems)
+    for table, odd in (("typed_lines", typed_odd), ("fast_lines", _unusual(connection))):
+        for i, lines_read in odd:
+            problems = _read_lines(connection, table, i, files[i], names, lines_read)
+            if problems is None:  # the Python reader sees other lines: it reads the file whole
+                connection.execute(
+                    "UPDATE file_index SET slow = true, typed = false WHERE file_index = ?", [i]
+                )
+                slow.add(i)
+            else:
+                rejected.extend(problems)
     for i in sorted(slow):
         count, problems = _read_slow(connection, i, files[i], names)
         read += count
@@ -375,7 +378,7 @@ def _create_views(
     keeps it apart from the fields), each over the rows of the four readers."""
     fields = "transaction_id, customer_id, event_type, timestamp"
     line_seq = f"f.file_index * {FILE_STRIDE} + l.rowid - f.first_row + 1"
-    typed = "typed_lines l JOIN file_index f USING (file_index) WHERE f.typed"
+    typed = "typed_lines l JOIN file_index f USING (file_index) WHERE f.typed AND l.plain"
     fast = "fast_lines l JOIN file_index f USING (file_index) WHERE NOT f.slow AND l.plain"
     parquet = "parquet_rows r WHERE r.reason IS NULL"
     line_fields = f"{_prefixed(fields, 'l')}{_columns(names, 'l')}"
@@ -386,7 +389,8 @@ def _create_views(
     ]
     contents = [
         f"SELECT f.file_index * {FILE_STRIDE} + c.rowid - f.content_row + 1 AS seq, c.content "
-        "FROM line_contents c JOIN file_index f USING (file_index) WHERE f.typed",
+        "FROM line_contents c JOIN file_index f USING (file_index) "
+        "WHERE f.typed AND NOT c.doubtful",
         f"SELECT {line_seq}, l.content FROM {fast}",
         "SELECT seq, content FROM slow_lines",
     ]
@@ -424,8 +428,8 @@ def _insert(
     connection: duckdb.DuckDBPyConnection, table: str, query: str, files: Sequence[tuple[int, Path]]
 ) -> bool:
     """Insert a reader's rows of `files` (the query's list parameter) into `table`; False, and
-    the table left empty, where DuckDB cannot read them as a whole (a line it cannot parse, a
-    broken .gz, an error message cut inside a character)."""
+    table left without their rows, where DuckDB cannot read them as a whole (a line it cannot
+    parse, a broken .gz, an error message cut inside a character)."""
     try:
         execute_long(
             connection,
@@ -434,28 +438,34 @@ def _insert(
             [[str(p) for _, p in files]],
         )
     except (duckdb.Error, UnicodeDecodeError):
-        connection.execute(f"DELETE FROM {table}")
+        indexes = ", ".join(str(i) for i, _ in files)
+        connection.execute(f"DELETE FROM {table} WHERE file_index IN ({indexes})")
         return False
     return True
 
 
 def _read_fast(
-    connection: duckdb.DuckDBPyConnection, files: Sequence[tuple[int, Path]], names: Sequence[str]
-) -> set[int]:
+    connection: duckdb.DuckDBPyConnection,
+    files: Sequence[tuple[int, Path]],
+    names: Sequence[str],
+    slow: set[int],
+) -> list[tuple[int, int]]:
     """Read files in DuckDB, by the typed reader where it takes them (`typed_lines`) and else by
-    the objects reader (`fast_lines`, where a line that is not `plain` is left to the Python
-    reader: `_read_lines`); the indexes of files that need Python whole."""
+    the objects reader (`fast_lines`); in either, a line that is not `plain` is left to the
+    Python reader (`_read_lines`). Files that need the Python reader whole are added to `slow`;
+    the typed reader's files with lines left to it are returned, with their numbers of lines."""
     _lines_table(connection, "typed_lines", names)
     _lines_table(connection, "fast_lines", names)
     connection.execute(
         "CREATE TABLE line_contents (file_index BIGINT, content UBIGINT, doubtful BOOLEAN)"
     )
-    typed = _read_typed(connection, files, names) if files else set()
+    typed, typed_odd = _read_typed(connection, files, names) if files else (set(), [])
     files = [(i, path) for i, path in files if i not in typed]
     if not files:
-        return set()
+        return typed_odd
     if not _insert(connection, "fast_lines", fast_query(names, files), files):
-        return {i for i, _ in files}  # unreadable as a whole (e.g. a broken .gz): go slow
+        slow.update(i for i, _ in files)  # unreadable as a whole (e.g. a broken .gz): go slow
+        return typed_odd
     connection.executemany(
         "INSERT INTO file_index (filename, file_index) VALUES (?, ?)",
         [(str(path), i) for i, path in files],
@@ -466,52 +476,85 @@ def _read_fast(
         "first_row FROM fast_lines GROUP BY file_index) m "
         "WHERE file_index.file_index = m.file_index"
     )
-    return set()
+    return typed_odd
+
+
+# The typed reader takes a file when neither of its passes finds more than one line in
+# PYTHON_SHARE to leave to the Python reader. That reader takes about 17 µs a line, the objects
+# reader 0.4-1.2 µs a line more than the typed one: a few lines in a hundred would still pay.
+PYTHON_SHARE = 100
 
 
 def _read_typed(
     connection: duckdb.DuckDBPyConnection, files: Sequence[tuple[int, Path]], names: Sequence[str]
-) -> set[int]:
-    """Read files with DuckDB's typed JSON reader, one parse per line straight into columns;
-    the indexes of the files it took whole (`file_index.typed`).
+) -> tuple[set[int], list[tuple[int, int]]]:
+    """Read files with DuckDB's typed JSON reader, one parse per line straight into columns:
+    the indexes of the files it took (`file_index.typed`), and, of those, the ones with lines
+    left to the Python reader and how many lines each has.
 
     A pass over the lines' text (`contents_query`) comes first: it keeps each line's content
-    key (`line_contents`) and finds what the typed reader cannot see. A file with such a line
-    goes to the objects reader, and so does one in which any row fails the typed reader's own
-    checks (`typed_query`), or whose two passes disagree on the number of lines. A file that a
-    pass cannot parse at all sends every file to the objects reader, which finds the lines."""
+    key (`line_contents`) and finds the lines that the typed reader cannot be trusted with
+    (`doubtful`). The typed reader finds more in its own checks (`typed_query`). Every line
+    that is doubtful or not plain is marked so in both tables and left to the Python reader. A
+    file with too many such lines (PYTHON_SHARE), or whose two passes disagree on the number of
+    lines, goes to the objects reader, and so do the files of a tolerant reading that fails as
+    a whole; a file that the first pass cannot read at all sends every file there."""
     if not _insert(connection, "line_contents", contents_query(names, files), files):
-        return set()
-    clear = {
-        row[0]
-        for row in connection.execute(
-            "SELECT file_index FROM line_contents GROUP BY file_index HAVING NOT bool_or(doubtful)"
+        return set(), []
+    doubtful = dict(
+        connection.execute(
+            "SELECT file_index, count(*) FILTER (doubtful) FROM line_contents GROUP BY file_index "
+            f"HAVING count(*) FILTER (doubtful) * {PYTHON_SHARE} <= count(*)"
         ).fetchall()
-    }
-    candidates = [(i, path) for i, path in files if i in clear]
-    if not candidates:
-        return set()
-    if not _insert(connection, "typed_lines", typed_query(names, candidates), candidates):
-        return set()
+    )
+    # the files without a doubtful line by the faster reading, which fails on a bad line; the
+    # others, and those if it fails, by the tolerant one
+    clean = [(i, path) for i, path in files if doubtful.get(i) == 0]
+    if clean and _insert(connection, "typed_lines", typed_query(names, clean, False), clean):
+        clean = []
+    tolerant = [(i, path) for i, path in files if doubtful.get(i) or (i, path) in clean]
+    if tolerant:
+        _insert(connection, "typed_lines", typed_query(names, tolerant, True), tolerant)
     # seq counts event lines within each file: position = rowid - the file's first rowid + 1,
     # in both tables
-    taken = connection.execute("""
-        WITH l AS (SELECT file_index, count(*) AS n, bool_and(plain) AS plain,
+    taken = connection.execute(f"""
+        WITH l AS (SELECT file_index, count(*) AS n, count(*) FILTER (NOT plain) AS odd,
                           min(rowid) AS first_row FROM typed_lines GROUP BY file_index),
-             c AS (SELECT file_index, count(*) AS n, min(rowid) AS first_row
-                   FROM line_contents GROUP BY file_index)
-        SELECT l.file_index, l.first_row, c.first_row FROM l JOIN c USING (file_index)
-        WHERE l.plain AND l.n = c.n
+             c AS (SELECT file_index, count(*) AS n, count(*) FILTER (doubtful) AS odd,
+                          min(rowid) AS first_row FROM line_contents GROUP BY file_index)
+        SELECT l.file_index, l.first_row, c.first_row, l.n, l.odd + c.odd
+        FROM l JOIN c USING (file_index)
+        WHERE l.n = c.n AND greatest(l.odd, c.odd) * {PYTHON_SHARE} <= l.n
     """).fetchall()
     if not taken:
-        return set()
-    paths = dict(candidates)
+        return set(), []
+    paths = dict(files)
     connection.executemany(
         "INSERT INTO file_index (filename, file_index, typed, first_row, content_row) "
         "VALUES (?, ?, true, ?, ?)",
-        [(str(paths[i]), i, first_row, content_row) for i, first_row, content_row in taken],
+        [(str(paths[i]), i, first_row, content_row) for i, first_row, content_row, _, _ in taken],
     )
-    return {i for i, _, _ in taken}
+    if any(odd for *_, odd in taken):
+        _mark_odd_lines(connection)
+    return {row[0] for row in taken}, [(i, n) for i, _, _, n, odd in taken if odd]
+
+
+def _mark_odd_lines(connection: duckdb.DuckDBPyConnection) -> None:
+    """In the files the typed reader took, a line doubtful in `line_contents` or not plain in
+    `typed_lines` is made both, so that each table leaves out the same lines: those the Python
+    reader reads."""
+    connection.execute("""
+        UPDATE typed_lines SET plain = false FROM (
+            SELECT c.rowid - f.content_row + f.first_row AS line_row
+            FROM line_contents c JOIN file_index f USING (file_index) WHERE f.typed AND c.doubtful
+        ) d WHERE typed_lines.rowid = d.line_row
+    """)
+    connection.execute("""
+        UPDATE line_contents SET doubtful = true FROM (
+            SELECT l.rowid - f.first_row + f.content_row AS content_row
+            FROM typed_lines l JOIN file_index f USING (file_index) WHERE f.typed AND NOT l.plain
+        ) o WHERE line_contents.rowid = o.content_row
+    """)
 
 
 def _regex_literal(text: str) -> str:
@@ -527,12 +570,12 @@ NUMBER_AFTER_COLON = r":[ \t\n\r]*[-+]?(?:[0-9]+[.eE]|(?i:nan|inf))"
 
 def contents_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> str:
     """Each non-blank line of `files` (given again as the list parameter): its file, its
-    content key, and whether it is doubtful for the typed reader: what only DuckDB's parser
-    allows (`NOT_JSON`, which the typed reader cannot see, in any property, used or not), or a
-    used property whose value looks like a number with a fraction or an exponent (which the
-    typed reader would read as a double). A string that only looks so is a false alarm, costing
-    only speed; a used property written with escapes in its name is missed here and caught by
-    `typed_query`'s checks."""
+    content key, and whether it is doubtful for the typed reader: a line DuckDB cannot parse,
+    one that is not an object, what only DuckDB's parser allows (`NOT_JSON`, which the typed
+    reader cannot see, in any property, used or not), a used property whose value looks like a
+    number with a fraction or an exponent (which the typed reader would read as a double). A
+    string that only looks so is a false alarm, costing only speed; a used property written
+    with escapes in its name is missed here and caught by `typed_query`'s checks."""
     line = exp.column("json")
     after_colon = [":" + NON_FINITE]
     if names:
@@ -540,7 +583,6 @@ def contents_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> s
         after_colon.append(f"(?:{keys})[ \\t\\n\\r]*{NUMBER_AFTER_COLON}")
     # CASE, not AND: the rarer patterns are looked for only in the lines with such a number
     doubtful = exp.or_(
-        # not an object (an array, a number): the typed reader would fail the whole reading
         exp.not_(exp.func("starts_with", line, _string("{"))),
         _not_json(line, [p for p in NOT_JSON if not p.startswith(":")]),
         _maybe_too_deep(line),
@@ -558,8 +600,7 @@ def contents_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> s
         exp.select(
             _file_index(files).as_("file_index"),
             content_key(line).as_("content"),
-            # a line DuckDB cannot parse (NULL) sends its file, and only it, on
-            exp.func("coalesce", doubtful, exp.true()).as_("doubtful"),
+            exp.func("coalesce", doubtful, exp.true()).as_("doubtful"),  # NULL: not parsed
         )
         .from_(_lines_of(ignore_errors=True))
         .sql(dialect=DIALECT)
@@ -573,18 +614,32 @@ def contents_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> s
 DOUBTFUL_PROPERTY = r"^(?:[\[{]|[-+]?[0-9]+[.eE]|[-+]?(?i:nan|inf|infinity)$)"
 
 
-def typed_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> str:
+def typed_query(names: Sequence[str], files: Sequence[tuple[int, Path]], tolerant: bool) -> str:
     """Every non-blank line of `files` (given again as the list parameter) through DuckDB's
     typed JSON reader: the four fields as JSON (a string is told from a number or a boolean by
     its quote), `properties` as a STRUCT of the used names' texts. Integers, strings and
     booleans read so are the reference's texts (a -0 is 0 in both); anything else makes the row
-    not `plain`, and its file is left to the objects reader."""
+    not `plain`, and the line is left to the Python reader.
+
+    A line the reader cannot parse fails the whole reading, unless `tolerant`: then it is an
+    empty row (not `plain`), and `properties` is read as JSON and the used names' texts
+    extracted from it (0.05 s more per 1M lines, the same texts), since a STRUCT would take a
+    `properties` that is not an object for one without the used names."""
+    as_struct = bool(names) and not tolerant
     struct = ", ".join(
         exp.to_identifier(n, quoted=True).sql(dialect=DIALECT) + " VARCHAR" for n in names
     )
-    columns = {f: "JSON" for f in FIELDS} | {"properties": f"STRUCT({struct})" if names else "JSON"}
+    columns = {f: "JSON" for f in FIELDS} | {
+        "properties": f"STRUCT({struct})" if as_struct else "JSON"
+    }
     spec = "{" + ", ".join(f"{_sql_string(k)}: {_sql_string(v)}" for k, v in columns.items()) + "}"
-    source = f"read_json(?, format = 'newline_delimited', columns = {spec}, filename = true)"
+    tolerance = ", ignore_errors = true" if tolerant else ""
+    source = (
+        f"read_json(?, format = 'newline_delimited', columns = {spec}, filename = true{tolerance})"
+    )
+    if not as_struct and names:  # each line's properties parsed once for all the used names
+        pointers = _paths([(n,) for n in names]).sql(dialect=DIALECT)
+        source = f"(SELECT *, json_extract_string(properties, {pointers}) AS texts FROM {source})"
 
     def text(field: str) -> str:
         """The field's string, where it is a JSON string written without escapes."""
@@ -594,12 +649,17 @@ def typed_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> str:
             f"THEN substring({value}, 2, length({value}) - 2) END"
         )
 
-    props = "".join(
-        f", struct_extract(r.properties, {_sql_string(n)}) AS {prop_column(i)}"
-        for i, n in enumerate(names)
-    )
+    if as_struct:
+        props = "".join(
+            f", struct_extract(r.properties, {_sql_string(n)}) AS {prop_column(i)}"
+            for i, n in enumerate(names)
+        )
+    else:
+        props = "".join(f", r.texts[{i + 1}] AS {prop_column(i)}" for i in range(len(names)))
     doubtful = _sql_string(DOUBTFUL_PROPERTY)
-    properties_ok = "true" if names else "(r.properties IS NULL OR starts_with(r.properties, '{'))"
+    properties_ok = (
+        "true" if as_struct else "(r.properties IS NULL OR starts_with(r.properties, '{'))"
+    )
     checks = [
         "length(transaction_id) BETWEEN 1 AND 128",
         "length(customer_id) > 0",
@@ -661,21 +721,21 @@ def _unusual(connection: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
 
 def _read_lines(
     connection: duckdb.DuckDBPyConnection,
+    table: str,
     index: int,
     file: tuple[Path, str],
     names: Sequence[str],
     lines_read: int,
 ) -> list[Rejected] | None:
-    """The lines of a file that the objects reader did not take (not `plain`), read by the
-    Python reader: valid events into `slow_lines` under the objects reader's `seq` (the line's
-    position among the file's non-blank lines), rejections back with their line numbers. One
-    malformed line in a file of millions costs that line's parsing and a scan of the file's
-    lines (decompressed, for a .gz), not the parsing of every line. None where
-    the Python reader does not see the lines DuckDB read, one for one: it then reads the file
-    whole."""
+    """The lines of a file that its DuckDB reader (`table`) did not take (not `plain`), read by
+    the Python reader: valid events into `slow_lines` under the DuckDB reader's `seq` (the
+    line's position among the file's non-blank lines), rejections back with their line numbers.
+    One malformed line in a file of millions costs that line's parsing and a scan of the file's
+    lines (decompressed, for a .gz), not the parsing of every line. None where the Python
+    reader does not see the lines DuckDB read, one for one: it then reads the file whole."""
     path, shown = file
     result = connection.execute(
-        "SELECT l.rowid - f.first_row + 1 FROM fast_lines l JOIN file_index f USING (file_index) "
+        f"SELECT l.rowid - f.first_row + 1 FROM {table} l JOIN file_index f USING (file_index) "
         "WHERE l.file_index = ? AND NOT l.plain ORDER BY 1",
         [index],
     )
