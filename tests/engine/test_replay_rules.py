@@ -533,8 +533,9 @@ def test_gzipped_events_read_the_same(tmp_path: Path) -> None:
 
 
 def test_trailing_zeros_past_nine_places_are_still_a_number(tmp_path: Path) -> None:
-    result = replay(tmp_path, [request("1500000.50000000000"), request("0.0000000001",
-                                                                        txid="too-precise")])
+    result = replay(
+        tmp_path, [request("1500000.50000000000"), request("0.0000000001", txid="too-precise")]
+    )
     (line,) = lines(result, "tokens")
     # 1,500,000.5 tokens = 1.5000005 units × 2 = 3.000001 → 3.00; the value needing a 10th
     # decimal place is reported, never rounded silently

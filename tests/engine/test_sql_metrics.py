@@ -168,8 +168,11 @@ def _run_direct(sql: str) -> list[object]:
         )
         store.lock()
         metric = MetricPlan(id="m", name="M", kind="sql", sql=sql, group_keys=("k",))
-        return list(run_sql_metric(store.connection, metric, Columns(["gb"]), "c1",
-                                   datetime(2026, 11, 1, tzinfo=UTC)))
+        return list(
+            run_sql_metric(
+                store.connection, metric, Columns(["gb"]), "c1", datetime(2026, 11, 1, tzinfo=UTC)
+            )
+        )
 
 
 def test_a_sql_metric_sees_only_its_own_period_not_the_replays_tables() -> None:
@@ -180,8 +183,9 @@ def test_a_sql_metric_sees_only_its_own_period_not_the_replays_tables() -> None:
     )
     # the sandbox holds the event rows and the events view, and nothing of the replay
     assert row.values == {"k": "event_rows,events"}  # type: ignore[attr-defined]
-    (row,) = _run_direct("SELECT sum(CAST(properties['gb'] AS INTEGER)) AS value, "
-                         "'all' AS k FROM events")
+    (row,) = _run_direct(
+        "SELECT sum(CAST(properties['gb'] AS INTEGER)) AS value, 'all' AS k FROM events"
+    )
     assert row.value == Decimal(7)  # type: ignore[attr-defined]
 
 

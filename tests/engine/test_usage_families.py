@@ -48,8 +48,10 @@ def test_other_events_groups_or_segments_make_another_query() -> None:
     simple = [
         (product("a", pricing_group_keys=("model",)), metric("a")),
         (product("keys"), metric("keys")),  # no pricing keys
-        (product("shown", pricing_group_keys=("model",), presentation_group_keys=("user",)),
-         metric("shown")),
+        (
+            product("shown", pricing_group_keys=("model",), presentation_group_keys=("user",)),
+            metric("shown"),
+        ),
         (product("type", pricing_group_keys=("model",)), metric("type", event_types=("x",))),
         (
             product("filter", pricing_group_keys=("model",)),
