@@ -15,7 +15,8 @@ spills to disk.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -179,7 +180,7 @@ def _conflicts(
     """).fetchall()
     if not rows:
         return []
-    where = _Positions(connection, files)
+    where = _Positions(connection, files, [seq for _, kept, dup in rows for seq in (kept, dup)])
     return [
         Conflict(transaction_id=t, kept=where.of(kept), duplicate=where.of(dup))
         for t, kept, dup in rows
@@ -187,25 +188,37 @@ def _conflicts(
 
 
 class _Positions:
-    """`file:line` of a seq: slow files number lines already; fast ones count event lines."""
+    """`file:line` of the seqs asked for. The Python reader's and Parquet's seqs number lines or
+    rows already; DuckDB's count a file's non-blank lines, whose numbers are found in one scan
+    of the file that keeps only those asked for (a file of 10M lines is not held as a list)."""
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection, files: Sequence[tuple[Path, str]]):
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        files: Sequence[tuple[Path, str]],
+        seqs: Iterable[int],
+    ):
         self.files = files
-        self.slow = {
+        read_by_duckdb = {
             row[0]
-            for row in connection.execute("SELECT file_index FROM file_index WHERE slow").fetchall()
+            for row in connection.execute(
+                "SELECT file_index FROM file_index WHERE NOT slow"
+            ).fetchall()
         }
-        self.slow |= set(range(len(files))) - {
-            row[0] for row in connection.execute("SELECT file_index FROM file_index").fetchall()
-        }
-        self.numbers: dict[int, list[int]] = {}
+        wanted: dict[int, set[int]] = defaultdict(set)
+        for seq in seqs:
+            index, position = divmod(seq, FILE_STRIDE)
+            if index in read_by_duckdb:
+                wanted[index].add(position)
+        self.numbers: dict[tuple[int, int], int] = {}
+        for index, positions in sorted(wanted.items()):
+            for position, (number, _) in enumerate(lines(files[index][0]), start=1):
+                if position in positions:
+                    self.numbers[index, position] = number
+                    positions.discard(position)
+                    if not positions:
+                        break
 
     def of(self, seq: int) -> str:
         index, position = divmod(seq, FILE_STRIDE)
-        path, shown = self.files[index]
-        if index in self.slow:
-            return f"{shown}:{position}"
-        if index not in self.numbers:
-            self.numbers[index] = [number for number, _ in lines(path)]
-        numbers = self.numbers[index]
-        return f"{shown}:{numbers[position - 1] if 0 < position <= len(numbers) else position}"
+        return f"{self.files[index][1]}:{self.numbers.get((index, position), position)}"

@@ -573,8 +573,33 @@ def test_a_conflict_between_the_readers_is_placed_by_line(tmp_path: Path) -> Non
         seqs = store.connection.execute(
             "SELECT seq FROM parsed WHERE transaction_id = 'a' ORDER BY seq"
         ).fetchall()
-        where = _Positions(store.connection, [(path, "events.jsonl")])
+        where = _Positions(store.connection, [(path, "events.jsonl")], [s for (s,) in seqs])
         assert [where.of(seq) for (seq,) in seqs] == ["events.jsonl:1", "events.jsonl:7"]
+
+
+def test_conflicts_are_placed_by_line_in_several_files(tmp_path: Path) -> None:
+    """Positions are turned into line numbers by one scan of each file that keeps only the
+    numbers asked for: a file of 10M lines was held as a list of them for one conflict."""
+    from compiler.engine.attribution import _Positions
+
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl.gz"
+    lines = [event_line(f"t{i}") for i in range(150)]
+    lines[119] = event_line("t5", "6")  # line 120, t5 again with other content
+    first.write_text("\n" + "".join(line + "\n" for line in lines), encoding="utf-8")
+    again = [event_line(f"u{i}") for i in range(150)]
+    again[2] = event_line("t7", "8")
+    second.write_bytes(gzip.compress(("\n \n" + "\n".join(again)).encode()))
+    files = [(first, "a"), (second, "b")]
+    with EventStore("256MB") as store:
+        ingest(store.connection, files, NAMES)
+        seqs = store.connection.execute(
+            "SELECT seq FROM parsed WHERE transaction_id IN ('t5', 't7') ORDER BY seq DESC"
+        ).fetchall()
+        typed = store.connection.execute("SELECT bool_and(typed) FROM file_index").fetchone()
+        where = _Positions(store.connection, files, [s for (s,) in seqs])
+    assert typed == (True,)
+    # the blank first line of a, the two blank ones of b, count as lines
+    assert [where.of(seq) for (seq,) in seqs] == ["b:5", "a:121", "a:9", "a:7"]
 
 
 def test_a_file_whose_lines_python_counts_otherwise_is_read_whole(
