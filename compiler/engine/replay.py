@@ -58,7 +58,14 @@ from compiler.engine.overrides import PlacedOverride, placed_overrides
 from compiler.engine.periods import Period
 from compiler.engine.sql_metrics import referenced_properties, run_sql_metric
 from compiler.engine.store import DEFAULT_MEMORY_LIMIT, EventStore, aware, held_in_memory
-from compiler.engine.usage import Aggregate, GroupValues, Pricing, rate_usage, segments
+from compiler.engine.usage import (
+    Aggregate,
+    GroupValues,
+    Pricing,
+    ProductRates,
+    rate_usage,
+    segments,
+)
 from compiler.model.scenario import Customer
 from compiler.plan.ir import MetricPlan, ProductPlan, RatingPlan
 
@@ -231,10 +238,19 @@ def _rate(
     Python: it never touches the store (see _alongside)."""
     invoices: list[Invoice] = []
     rated = _UsageRated()
+    card_rates = {
+        card.id: {p.id: ProductRates(p, card.rates.get(p.id)) for p in products}
+        for card in plan.rate_cards.values()
+    }
     for contract in contracts:
         pricing = Pricing.of(contract.rate_card.currency, plan.package.rounding)
         usage = rated.contract_usage(
-            contract, products, measured, overrides[contract.contract_id], pricing
+            contract,
+            products,
+            card_rates[contract.rate_card.id],
+            measured,
+            overrides[contract.contract_id],
+            pricing,
         )
         invoices.extend(contract_invoices(plan, contract, usage, pricing, as_of))
     return invoices, rated
@@ -285,11 +301,13 @@ class _UsageRated:
         self,
         contract: ContractInstance,
         products: Sequence[ProductPlan],
+        rates: Mapping[str, ProductRates],
         measured: Mapping[str, Mapping[AggregateKey, list[Aggregate]]],
         overrides: Sequence[PlacedOverride],
         pricing: Pricing,
     ) -> dict[datetime, list[UsageLine]]:
-        """Each period's usage lines of one contract, keyed by the period's start."""
+        """Each period's usage lines of one contract, keyed by the period's start (`rates`:
+        the products' on the contract's rate card)."""
         usage: dict[datetime, list[UsageLine]] = {}
         for period in contract.periods:
             lines = usage[period.start] = []
@@ -299,7 +317,7 @@ class _UsageRated:
                     contract_id=contract.contract_id,
                     period=period,
                     product=product,
-                    rates=contract.rate_card.rates.get(product.id),
+                    rates=rates[product.id],
                     overrides=overrides,
                     aggregates=measured[product.id].get((contract.contract_id, period.start), []),
                     pricing=pricing,

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from compiler.engine.overrides import PlacedOverride, choose, effective_rate, placed_overrides
 from compiler.engine.periods import Period
-from compiler.engine.usage import Aggregate, rate_usage
-from compiler.plan.ir import OverridePlan, SubscriptionPlan, TermsPlan, TierPlan
+from compiler.engine.usage import Aggregate, ProductRates, rate_usage
+from compiler.plan.ir import OverridePlan, RatePlan, SubscriptionPlan, TermsPlan, TierPlan
 from tests.engine.terms_builders import (
     PRODUCTS,
     USD,
@@ -30,7 +30,7 @@ def placed(*overrides: OverridePlan) -> list[PlacedOverride]:
 
 
 def usage_amount(
-    overrides: list[PlacedOverride], quantity: str = "3", rates: object = None
+    overrides: list[PlacedOverride], quantity: str = "3", rates: list[RatePlan] | None = None
 ) -> tuple[str, str | None]:
     """The amount and override label of `quantity` units of `usage` in November."""
     rating = rate_usage(
@@ -38,7 +38,7 @@ def usage_amount(
         contract_id="acme-1",
         period=NOV,
         product=PRODUCTS["usage"],
-        rates=rates or CARD.rates["usage"],  # type: ignore[arg-type]
+        rates=ProductRates(PRODUCTS["usage"], rates or CARD.rates["usage"]),
         overrides=overrides,
         aggregates=[
             Aggregate(segment=(NOV.start, NOV.end), values=(), value=D(quantity), events=1)
@@ -118,7 +118,7 @@ def test_usage_not_entitled_is_unpriced_unless_an_override_entitles_it() -> None
         contract_id="acme-1",
         period=NOV,
         product=PRODUCTS["usage"],
-        rates=rates,
+        rates=ProductRates(PRODUCTS["usage"], rates),
         overrides=[],
         aggregates=[Aggregate(segment=(NOV.start, NOV.end), values=(), value=D(3), events=1)],
         pricing=USD,

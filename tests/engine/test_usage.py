@@ -9,7 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from compiler.engine.periods import Period
-from compiler.engine.usage import Aggregate, UsageRating, rate_in_effect, rate_usage
+from compiler.engine.usage import (
+    Aggregate,
+    ProductRates,
+    UsageRating,
+    rate_in_effect,
+    rate_usage,
+)
 from compiler.plan.ir import ProductPlan, RatePlan, TierPlan
 from tests.engine.terms_builders import USD, utc
 
@@ -54,7 +60,7 @@ def rated(
         contract_id="acme-1",
         period=NOV,
         product=product,
-        rates=rates,
+        rates=ProductRates(product, rates),
         overrides=[],
         aggregates=aggregates,
         pricing=USD,
