@@ -43,6 +43,7 @@ MONEY_CONTEXT: Final[Context] = Context(
 MONEY_OPERATIONS: Final[Context] = MONEY_CONTEXT.copy()
 
 _ONE: Final[Decimal] = Decimal(1)
+_TEN: Final[Decimal] = Decimal(10)
 
 _MONEY_ROUNDING: Final[dict[str, str]] = {
     "half_up": ROUND_HALF_UP,
@@ -104,9 +105,8 @@ def plain(value: Decimal | int | None) -> Decimal:
     if value is None:
         return Decimal(0)
     normal = Decimal(value).normalize(MONEY_OPERATIONS)
-    # Only from 10 up (adjusted() > 0) can the exponent be positive; as_tuple() costs more.
-    if normal.adjusted() > 0:
-        exponent = normal.as_tuple().exponent
-        if isinstance(exponent, int) and exponent > 0:
-            return normal.quantize(_ONE, context=MONEY_OPERATIONS)
+    # The exponent is positive only for a whole number from 10 up whose last digit is 0 (normal
+    # leaves none): one whose remainder by 10 is 0. Cheaper to tell than by as_tuple().
+    if normal.adjusted() > 0 and not MONEY_OPERATIONS.remainder(normal, _TEN):
+        return normal.quantize(_ONE, context=MONEY_OPERATIONS)
     return normal

@@ -356,6 +356,7 @@ def _aggregates(
     first, _ = family[0]
     pricing = [pricing_alias(i) for i in range(len(first.pricing_group_keys))]
     shown_as = [presentation_alias(i) for i in range(len(first.presentation_group_keys))]
+    value_names = [value_alias(i) for i in range(len(family))]
     found: list[dict[tuple[str, datetime, datetime, GroupValues], Aggregate]] = [{} for _ in family]
     details = []
     instants: dict[datetime, datetime] = {}  # few distinct instants (period, segment bounds)
@@ -366,7 +367,7 @@ def _aggregates(
         return instants[moment]
 
     for row in executor.rows(family_usage_query(family, columns, executor.dialect)):
-        values: GroupValues = tuple(row[name] for name in pricing)
+        values: GroupValues = tuple([row[name] for name in pricing])
         key = (
             row["contract_id"],
             instant(row["period_start"]),
@@ -375,24 +376,26 @@ def _aggregates(
         )
         if row["detail"]:
             shown = tuple(row[name] for name in shown_as)
-            for i in range(len(family)):
-                details.append((i, key, shown, plain(row[value_alias(i)])))
+            for i, name in enumerate(value_names):
+                details.append((i, key, shown, plain(row[name])))
             continue
         segment = (key[2], instant(row["segment_end"]))
         events = int(row["events"])
-        for i, product_found in enumerate(found):
+        for product_found, name in zip(found, value_names, strict=True):
             product_found[key] = Aggregate(
-                segment=segment, values=values, value=plain(row[value_alias(i)]), events=events
+                segment=segment, values=values, value=plain(row[name]), events=events
             )
     for i, key, shown, value in details:
         found[i][key].presentation[shown] = value
-    measured: dict[str, dict[AggregateKey, list[Aggregate]]] = {}
-    for (product, _), product_found in zip(family, found, strict=True):
-        result = measured[product.id] = defaultdict(list)
-        # by contract, period and segment; the engine's row order is left to chance
-        for key in sorted(product_found, key=lambda k: k[:3]):
-            result[(key[0], key[1])].append(product_found[key])
-    return measured
+    # Every product of the family has the same keys, put in order once: by contract, period
+    # and segment (the engine's row order is left to chance).
+    periods: dict[AggregateKey, list[tuple[str, datetime, datetime, GroupValues]]] = {}
+    for key in sorted(found[0], key=lambda k: k[:3]):
+        periods.setdefault((key[0], key[1]), []).append(key)
+    return {
+        product.id: {period: [product_found[k] for k in keys] for period, keys in periods.items()}
+        for (product, _), product_found in zip(family, found, strict=True)
+    }
 
 
 def _sql_aggregates(
