@@ -3,16 +3,17 @@
 Three ways in, one result; each file is read by the first that takes it:
 1. the typed reader (`typed_query`): DuckDB's `read_json` with the fields typed, one parse per
    line straight into columns, with a pass over the lines' text alongside (`contents_query`)
-   for their content keys and for what the typed columns cannot show. It takes a file whose
-   used properties are strings, integers, booleans or nulls;
+   for their content keys and for what the typed columns cannot show. It takes a file in which
+   at most one line in a hundred is not plain (a used property that is not a string, integer,
+   boolean or null; malformed; ...), and leaves those lines to the Python reader;
 2. the objects reader (`fast_query`): `read_json_objects`, which keeps each line's text, and the
    fields extracted in SQL. JSON numbers need care: DuckDB parses them as doubles, so a number
    with a fraction is taken from the line's own text and kept only when it agrees with
    DuckDB's value; integers are exact as parsed;
-3. the Python reader (`events.parse_event`), for the lines the objects reader leaves because
-   they are malformed or unusual (an exponent, a nested value, an odd date-time, what only
-   DuckDB's parser allows), and for whole files DuckDB cannot read: it is the reference, and
-   gives each rejection its reason and line number.
+3. the Python reader (`events.parse_event`), for the lines the other two leave because they are
+   malformed or unusual (an exponent, a nested value, an odd date-time, what only DuckDB's
+   parser allows), and for whole files DuckDB cannot read: it is the reference, and gives each
+   rejection its reason and line number.
 All fill tables read through the view `parsed`, ordered by `seq` (file, then position in the
 file); Parquet files have their own reader (parquet_events.py).
 """
@@ -302,9 +303,10 @@ def ingest(
         "CREATE TEMP TABLE slow_lines (seq BIGINT, transaction_id VARCHAR, customer_id VARCHAR, "
         f"event_type VARCHAR, timestamp TIMESTAMP{props}, content UBIGINT)"
     )
-    # each file DuckDB reads: `typed` by the typed reader, else by the objects reader (`slow`
-    # where it left the file to the Python reader); Parquet files are `slow` too, as their rows
-    # are numbered already. `first_row`, `content_row`: the file's first rowid in its reader's
+    # each file DuckDB reads: `typed` by the typed reader, else by the objects reader; `slow`
+    # (and no longer `typed`) where either left the file to the Python reader after all, the
+    # lines they left not being the ones Python sees; Parquet files are `slow` too, as their
+    # rows are numbered already. `first_row`, `content_row`: the file's first rowid in its reader's
     # table and in `line_contents`.
     connection.execute(
         "CREATE TEMP TABLE file_index (filename VARCHAR, file_index BIGINT, "
@@ -427,9 +429,9 @@ def _lines_table(connection: duckdb.DuckDBPyConnection, table: str, names: Seque
 def _insert(
     connection: duckdb.DuckDBPyConnection, table: str, query: str, files: Sequence[tuple[int, Path]]
 ) -> bool:
-    """Insert a reader's rows of `files` (the query's list parameter) into `table`; False, and
-    table left without their rows, where DuckDB cannot read them as a whole (a line it cannot
-    parse, a broken .gz, an error message cut inside a character)."""
+    """Insert a reader's rows of `files` (the query's list parameter) into `table`; False where
+    DuckDB cannot read them as a whole (a line it cannot parse, a broken .gz, an error message
+    cut inside a character), and then none are inserted: the failed statement is rolled back."""
     try:
         execute_long(
             connection,
@@ -438,8 +440,6 @@ def _insert(
             [[str(p) for _, p in files]],
         )
     except (duckdb.Error, UnicodeDecodeError):
-        indexes = ", ".join(str(i) for i, _ in files)
-        connection.execute(f"DELETE FROM {table} WHERE file_index IN ({indexes})")
         return False
     return True
 
@@ -480,8 +480,9 @@ def _read_fast(
 
 
 # The typed reader takes a file when neither of its passes finds more than one line in
-# PYTHON_SHARE to leave to the Python reader. That reader takes about 17 µs a line, the objects
-# reader 0.4-1.2 µs a line more than the typed one: a few lines in a hundred would still pay.
+# PYTHON_SHARE to leave to the Python reader. That reader takes about 17 µs a line, and a scan
+# of the file's lines to find them (0.2 µs a line, 0.4 µs in a .gz); the objects reader 0.4-1.2
+# µs a line more than the typed one: a few lines in a hundred would still pay.
 PYTHON_SHARE = 100
 
 
@@ -507,12 +508,14 @@ def _read_typed(
             f"HAVING count(*) FILTER (doubtful) * {PYTHON_SHARE} <= count(*)"
         ).fetchall()
     )
-    # the files without a doubtful line by the faster reading, which fails on a bad line; the
-    # others, and those if it fails, by the tolerant one
+    # The files without a doubtful line by the faster reading, which fails as a whole on a line
+    # it cannot take (`properties` that is not an object, which the text pass does not look
+    # for: that costs its files a second, tolerant reading); the others by the tolerant one.
     clean = [(i, path) for i, path in files if doubtful.get(i) == 0]
-    if clean and _insert(connection, "typed_lines", typed_query(names, clean, False), clean):
-        clean = []
-    tolerant = [(i, path) for i, path in files if doubtful.get(i) or (i, path) in clean]
+    strict = bool(clean) and _insert(
+        connection, "typed_lines", typed_query(names, clean, False), clean
+    )
+    tolerant = [(i, path) for i, path in files if doubtful.get(i) or (not strict and i in doubtful)]
     if tolerant:
         _insert(connection, "typed_lines", typed_query(names, tolerant, True), tolerant)
     # seq counts event lines within each file: position = rowid - the file's first rowid + 1,
@@ -522,7 +525,7 @@ def _read_typed(
                           min(rowid) AS first_row FROM typed_lines GROUP BY file_index),
              c AS (SELECT file_index, count(*) AS n, count(*) FILTER (doubtful) AS odd,
                           min(rowid) AS first_row FROM line_contents GROUP BY file_index)
-        SELECT l.file_index, l.first_row, c.first_row, l.n, l.odd + c.odd
+        SELECT l.file_index, l.first_row, c.first_row, l.n, greatest(l.odd, c.odd) > 0
         FROM l JOIN c USING (file_index)
         WHERE l.n = c.n AND greatest(l.odd, c.odd) * {PYTHON_SHARE} <= l.n
     """).fetchall()
@@ -770,10 +773,10 @@ def _write_slow(
     """Events read by the Python reader into `slow_lines` under their `seq`, once all are read
     and if `keep()` then holds; the rejections (None where it does not hold)."""
     rejected: list[Rejected] = []
-    written = 0
+    written = longest = 0
     with tempfile.TemporaryDirectory(prefix="plan-ingest-") as directory:
         path = Path(directory) / "events.jsonl"
-        with path.open("w", encoding="utf-8") as out:
+        with path.open("wb") as out:
             for seq, item in items:
                 if not isinstance(item, Event):
                     rejected.append(
@@ -786,29 +789,37 @@ def _write_slow(
                     )
                     continue
                 written += 1
-                out.write(
-                    json.dumps(
-                        {
-                            "seq": seq,
-                            "line": item.text,
-                            "transaction_id": item.transaction_id,
-                            "customer_id": item.customer_id,
-                            "event_type": item.event_type,
-                            "timestamp": item.timestamp.replace(tzinfo=None).isoformat(),
-                            **{prop_column(i): item.properties.get(n) for i, n in enumerate(names)},
-                        },
-                        ensure_ascii=False,
-                    )
-                    + "\n"
-                )
+                row = json.dumps(
+                    {
+                        "seq": seq,
+                        "line": item.text,
+                        "transaction_id": item.transaction_id,
+                        "customer_id": item.customer_id,
+                        "event_type": item.event_type,
+                        "timestamp": item.timestamp.replace(tzinfo=None).isoformat(),
+                        **{prop_column(i): item.properties.get(n) for i, n in enumerate(names)},
+                    },
+                    ensure_ascii=False,
+                ).encode()
+                longest = max(longest, len(row))
+                out.write(row + b"\n")
         if not keep():
             return None
         if written:
-            _load_slow(connection, path, names)
+            _load_slow(connection, path, names, longest)
     return rejected
 
 
-def _load_slow(connection: duckdb.DuckDBPyConnection, path: Path, names: Sequence[str]) -> None:
+# DuckDB's JSON reader refuses an object longer than this unless told otherwise (its default).
+MAX_OBJECT_SIZE = 16 * 2**20
+
+
+def _load_slow(
+    connection: duckdb.DuckDBPyConnection, path: Path, names: Sequence[str], longest: int
+) -> None:
+    """Load the rows `_write_slow` wrote, the longest `longest` bytes long: a row holds its
+    line's text and the used properties' values again, so an event line DuckDB read whole can
+    make a row over DuckDB's default limit."""
     columns = {
         "seq": "BIGINT",
         "line": "VARCHAR",
@@ -823,6 +834,6 @@ def _load_slow(connection: duckdb.DuckDBPyConnection, path: Path, names: Sequenc
     connection.execute(
         f"INSERT INTO slow_lines SELECT seq, transaction_id, customer_id, event_type, "
         f"timestamp{_columns(names)}, {content} FROM read_json(?, format='newline_delimited', "
-        f"columns={struct})",
+        f"columns={struct}, maximum_object_size={max(MAX_OBJECT_SIZE, longest + 1)})",
         [str(path)],
     )
