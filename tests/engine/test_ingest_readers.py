@@ -535,10 +535,8 @@ MIXED = [
 ]
 
 
-def test_only_the_lines_duckdb_leaves_are_read_by_python(monkeypatch: pytest.MonkeyPatch) -> None:
-    """One malformed line in a file of millions used to send the whole file to the Python
-    reader (measured: 200,000 events, 1.96 s clean and 5.43 s with one bad line). Now the
-    Python reader parses only the lines the objects reader leaves, with the same result."""
+def lines_python_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The numbers of the lines the Python reader parses from here on, as they are parsed."""
     parsed: list[int] = []
     read_line = ingest_module.read_line
 
@@ -547,6 +545,14 @@ def test_only_the_lines_duckdb_leaves_are_read_by_python(monkeypatch: pytest.Mon
         return read_line(raw, seq, file, line, keep_text)
 
     monkeypatch.setattr(ingest_module, "read_line", counting)
+    return parsed
+
+
+def test_only_the_lines_duckdb_leaves_are_read_by_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One malformed line in a file of millions used to send the whole file to the Python
+    reader (measured: 200,000 events, 1.96 s clean and 5.43 s with one bad line). Now the
+    Python reader parses only the lines the objects reader leaves, with the same result."""
+    parsed = lines_python_reads(monkeypatch)
     assert_same(MIXED)
     parsed.clear()
     rows, rejected, read = read_rows(MIXED, "objects")
@@ -668,19 +674,11 @@ def test_a_few_bad_lines_leave_the_file_to_the_typed_reader(
 ) -> None:
     """A file with any line the typed reader could not be trusted with went to the objects
     reader, which is slower (a replay of 1M events read them in 0.8 s, in 2.3 s with ten bad
-    lines). Now
-    the typed reader takes a file in which at most one line in a hundred is bad, and the
-    Python reader reads only those lines, as it would have read the whole file."""
+    lines). Now the typed reader takes a file in which at most one line in a hundred is bad,
+    and the Python reader reads only those lines, as it would have read the whole file."""
     lines = few_bad_lines()
     assert read_rows(lines, "typed") == read_rows(lines, "python")
-    parsed: list[int] = []
-    read_line = ingest_module.read_line
-
-    def counting(raw: bytes, seq: int, file: str, line: int, keep_text: bool = False) -> Any:
-        parsed.append(line)
-        return read_line(raw, seq, file, line, keep_text)
-
-    monkeypatch.setattr(ingest_module, "read_line", counting)
+    parsed = lines_python_reads(monkeypatch)
     path = tmp_path / "events.jsonl"
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     with EventStore("256MB") as store:
