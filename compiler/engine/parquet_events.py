@@ -79,6 +79,7 @@ def read_parquet_files(
     connection.execute("CREATE TEMP TABLE odd_rows (seq BIGINT, moment TIMESTAMP, why VARCHAR)")
     try:
         for schema, batch in _batches(connection, files):
+            _check_timestamp(schema, shown[batch[0][0]][1])
             _read_batch(connection, schema, batch, names)
     except duckdb.Error as exc:
         raise _unreadable(exc) from exc
@@ -110,6 +111,19 @@ def _unreadable(exc: duckdb.Error) -> EventFileError:
 
 # A file's columns and their types, as DESCRIBE gives them: {name: type}.
 Schema = dict[str, str]
+
+
+def _check_timestamp(schema: Schema, shown: str) -> None:
+    """A `timestamp` column must hold instants: a TIMESTAMP of any precision, one WITH TIME
+    ZONE, or strings (read as a JSON Lines line's). A DATE, which DuckDB would take as midnight
+    where a date string is rejected, a TIME, or a number (an epoch in units the file does not
+    say) is refused with the types it may have. A missing column is DuckDB's error."""
+    kind = schema.get("timestamp")
+    if kind is not None and kind != "VARCHAR" and not kind.startswith("TIMESTAMP"):
+        raise EventFileError(
+            f"cannot read Parquet events from {shown}: its timestamp column is {kind}; expected "
+            "TIMESTAMP, TIMESTAMP WITH TIME ZONE or a string (an RFC 3339 date-time)"
+        )
 
 
 def _batches(

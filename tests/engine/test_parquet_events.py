@@ -270,6 +270,34 @@ def test_a_parquet_file_without_a_timestamp_column_is_a_diagnostic(tmp_path: Pat
         ingest_parquet([path])
 
 
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [("DATE '2026-11-10'", "DATE"), ("1762776000", "INTEGER"), ("TIME '12:00:00'", "TIME")],
+)
+def test_a_timestamp_column_that_holds_no_instants_is_refused(
+    tmp_path: Path, value: str, kind: str
+) -> None:
+    """A DATE was read as midnight, where a date string is rejected; an epoch number or a TIME
+    stopped the replay with DuckDB's conversion error."""
+    from compiler.engine.events import EventFileError
+
+    path = copy_parquet(tmp_path / "e.parquet", rows_of(f"{value}|{value}"))
+    with pytest.raises(EventFileError, match=f"e.parquet: its timestamp column is {kind}; "):
+        ingest_parquet([path])
+
+
+@pytest.mark.parametrize("kind", ["TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS"])
+def test_a_timestamp_of_any_precision_is_read(tmp_path: Path, kind: str) -> None:
+    value = f"CAST(TIMESTAMP '2026-11-10 12:00:00' AS {kind})"
+    path = copy_parquet(tmp_path / "e.parquet", rows_of(f"{value}|{value}"))
+    rows, rejected, count = ingest_parquet([path])
+    assert rows == [
+        (0, "a", datetime(2026, 11, 10, 12, 0)),
+        (0, "b", datetime(2026, 11, 10, 12, 0)),
+    ]
+    assert (rejected, count) == ([], 2)
+
+
 def test_a_parquet_name_with_glob_characters_is_refused(tmp_path: Path) -> None:
     """DuckDB reads such a name as a pattern: `c[1].parquet` would be `c1.parquet`."""
     from compiler.engine.events import EventFileError
