@@ -774,7 +774,9 @@ def test_depth_is_found_in_one_pass_over_unclosed_strings() -> None:
     assert too_deep('""' * 40_000 + "[" * 513)
 
 
-@pytest.mark.parametrize("moment", ["2026-11-10T12:75:00Z", "2026-02-30T12:00:00Z"])
+@pytest.mark.parametrize(
+    "moment", ["2026-11-10T12:75:00Z", "2026-02-30T12:00:00Z", "2016-12-31T23:59:60Z"]
+)
 def test_a_time_of_the_right_shape_that_is_no_time_is_left_to_python_alone(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, moment: str
 ) -> None:
