@@ -103,21 +103,13 @@ def _cycle_collection_paused() -> Iterator[None]:
     """A replay builds tens of thousands of objects that live until it ends (aggregates,
     invoice lines), none of them garbage in a reference cycle; CPython's cycle collector would
     scan the whole heap several times over while they are built (0.35-0.45 s at 40,000 usage
-    lines). Reference counting still frees everything as usual.
-
-    Afterwards, what the replay left is moved to the collector's oldest generation, as if it
-    had survived the collections it skipped: otherwise the first young collection would scan it
-    all (0.06 s at 40,000 usage lines). What of it is garbage in cycles (sqlglot's expression
-    trees, about 14,000 objects at 1M events) waits for a full collection."""
+    lines). Reference counting still frees everything as usual."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
-            if not gc.get_freeze_count():  # a caller's frozen objects stay frozen
-                gc.freeze()  # every tracked object to the permanent generation,
-                gc.unfreeze()  # and from there to the oldest one
             gc.enable()
 
 

@@ -564,37 +564,6 @@ def test_replay_gives_the_cycle_collector_back_even_when_it_fails(
     assert gc.isenabled()
 
 
-def test_what_a_replay_built_is_not_scanned_by_the_next_young_collection() -> None:
-    """After the pause, what was built in it goes to the collector's oldest generation: no
-    young collection falls due over all of it. Objects a caller froze stay frozen."""
-    import gc
-
-    import compiler.engine.replay as engine
-
-    started: list[int] = []
-
-    def note(phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            started.append(info["generation"])
-
-    gc.callbacks.append(note)
-    try:
-        with engine._cycle_collection_paused():
-            built: list[list[int]] = [[] for _ in range(10 * gc.get_threshold()[0])]
-        built += [[] for _ in range(10)]
-    finally:
-        gc.callbacks.remove(note)
-    assert started == []
-    assert gc.get_freeze_count() == 0
-    gc.freeze()
-    try:
-        with engine._cycle_collection_paused():
-            built += [[] for _ in range(10)]
-        assert gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
-
-
 def test_dedup_stays_exact_when_transaction_id_hashes_collide(
     tmp_path: Path, monkeypatch: Any
 ) -> None:
