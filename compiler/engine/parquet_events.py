@@ -113,17 +113,26 @@ def _unreadable(exc: duckdb.Error) -> EventFileError:
 Schema = dict[str, str]
 
 
+# Types of a `timestamp` column read as strings: text, and text stored as bytes (BLOB: what a
+# writer makes of a string when it leaves out the UTF8 annotation).
+TEXT_TYPES = ("VARCHAR", "BLOB")
+
+
 def _check_timestamp(schema: Schema, shown: str) -> None:
     """A `timestamp` column must hold instants: a TIMESTAMP of any precision, one WITH TIME
-    ZONE, or strings (read as a JSON Lines line's). A DATE, which DuckDB would take as midnight
-    where a date string is rejected, a TIME, or a number (an epoch in units the file does not
-    say) is refused with the types it may have. A missing column is DuckDB's error."""
+    ZONE, or strings (TEXT_TYPES, read as a JSON Lines line's); a column with no value at all
+    (type NULL) leaves each row without one. A DATE, which DuckDB would take as midnight where
+    a date string is rejected, a TIME, or a number (an epoch in units the file does not say) is
+    refused with the types it may have. A missing column is DuckDB's error."""
     kind = schema.get("timestamp")
-    if kind is not None and kind != "VARCHAR" and not kind.startswith("TIMESTAMP"):
-        raise EventFileError(
-            f"cannot read Parquet events from {shown}: its timestamp column is {kind}; expected "
-            "TIMESTAMP, TIMESTAMP WITH TIME ZONE or a string (an RFC 3339 date-time)"
-        )
+    if kind in (None, '"NULL"', *TEXT_TYPES) or kind.startswith(
+        "TIMESTAMP"
+    ):  # DESCRIBE quotes NULL
+        return
+    raise EventFileError(
+        f"cannot read Parquet events from {shown}: its timestamp column is {kind}; expected "
+        "TIMESTAMP, TIMESTAMP WITH TIME ZONE or a string (an RFC 3339 date-time)"
+    )
 
 
 def _batches(
@@ -186,7 +195,7 @@ def _read_batch(
     # A timestamp typed as one is taken as it is. A string is a date-time as the Python reader
     # reads one: DuckDB casts the common shape (TIMESTAMP_PATTERN), and every other string
     # (ODD_TIME) is parsed by `parse_timestamp` (`_parse_odd_times`), as a JSON Lines line's is.
-    text_time = schema.get("timestamp") == "VARCHAR"
+    text_time = schema.get("timestamp") in TEXT_TYPES
     if text_time:
         common = " AND ".join(
             [
@@ -210,6 +219,8 @@ def _read_batch(
     source = f"""SELECT CAST($2[list_position($1, filename)] AS BIGINT) * {FILE_STRIDE}
                    + file_row_number + 1 AS seq, {PARQUET_FIELDS}
         FROM read_parquet($1, filename = true, file_row_number = true)"""
+    if schema.get("timestamp") == "BLOB":  # its bytes as text (any not UTF-8 as \xNN escapes)
+        source = f"SELECT * REPLACE (CAST(timestamp AS VARCHAR) AS timestamp) FROM ({source})"
     params: list[Any] = [[str(path) for _, path in batch], [i for i, _ in batch]]
     connection.execute(
         f"""INSERT INTO parquet_rows

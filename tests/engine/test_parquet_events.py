@@ -286,6 +286,34 @@ def test_a_timestamp_column_that_holds_no_instants_is_refused(
         ingest_parquet([path])
 
 
+def test_timestamps_stored_as_bytes_follow_the_string_rules(tmp_path: Path) -> None:
+    """A writer that leaves out the UTF8 annotation stores strings as BLOB; DuckDB's lenient
+    cast read them (found in review), and they are now read as strings are: a date alone is
+    rejected."""
+    path = copy_parquet(
+        tmp_path / "e.parquet", rows_of("'2026-11-10T12:00:00Z'::BLOB|'2026-11-10'::BLOB")
+    )
+    rows, rejected, count = ingest_parquet([path])
+    assert rows == [(0, "a", datetime(2026, 11, 10, 12, 0))]
+    assert [(file, row, reason.split(":")[0]) for file, row, reason in rejected] == [
+        ("e.parquet", 2, "invalid timestamp '2026-11-10'")
+    ]
+    assert count == 2
+
+
+def test_a_timestamp_column_without_a_value_rejects_each_row(tmp_path: Path) -> None:
+    """A column of nulls only has the type NULL: each row lacks its timestamp, as in a file
+    where some rows do; nothing stops the replay."""
+    path = copy_parquet(tmp_path / "e.parquet", rows_of("NULL|NULL"))
+    rows, rejected, count = ingest_parquet([path])
+    assert rows == []
+    assert [(row, reason.split(" ")[0]) for _, row, reason in rejected] == [
+        (1, "timestamp"),
+        (2, "timestamp"),
+    ]
+    assert count == 2
+
+
 @pytest.mark.parametrize("kind", ["TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS"])
 def test_a_timestamp_of_any_precision_is_read(tmp_path: Path, kind: str) -> None:
     value = f"CAST(TIMESTAMP '2026-11-10 12:00:00' AS {kind})"
