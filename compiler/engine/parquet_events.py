@@ -125,9 +125,8 @@ def _check_timestamp(schema: Schema, shown: str) -> None:
     a date string is rejected, a TIME, or a number (an epoch in units the file does not say) is
     refused with the types it may have. A missing column is DuckDB's error."""
     kind = schema.get("timestamp")
-    if kind in (None, '"NULL"', *TEXT_TYPES) or kind.startswith(
-        "TIMESTAMP"
-    ):  # DESCRIBE quotes NULL
+    no_value = '"NULL"'  # as DESCRIBE writes the type
+    if kind in (None, no_value, *TEXT_TYPES) or kind.startswith("TIMESTAMP"):
         return
     raise EventFileError(
         f"cannot read Parquet events from {shown}: its timestamp column is {kind}; expected "
