@@ -775,6 +775,35 @@ def test_depth_is_found_in_one_pass_over_unclosed_strings() -> None:
 
 
 @pytest.mark.parametrize(
+    "moment",
+    [
+        "20261110T120000Z",  # ISO 8601 basic format
+        "2026-W46-2T12:00:00Z",  # a week date
+        "2026-11-10T12:00Z",  # no seconds
+        "2026-11-10T12:00:00+0530",  # an offset without its colon
+        "2026-11-10T12:00:00+05",  # an offset in hours
+        "2026-11-10T12:00:00,5Z",  # a decimal comma
+    ],
+)
+def test_timestamps_are_rfc_3339_date_times_for_every_reader(moment: str) -> None:
+    """SPEC 3.1 asks for RFC 3339; the Python reader took whatever `fromisoformat` reads, ISO
+    8601 forms that RFC 3339 does not allow included, and the other readers leave such a time
+    to it."""
+    line = event_line("a").replace("2026-11-10T12:00:00Z", moment)
+    assert_same([line])
+    rows, rejected, read = read_rows([line])
+    assert (rows, read) == ([], 1)
+    assert rejected == [
+        (
+            1,
+            f"invalid timestamp {moment!r}: timestamp must be an RFC 3339 date-time, "
+            "e.g. 2026-11-03T10:00:00Z",
+            "a",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
     "moment", ["2026-11-10T12:75:00Z", "2026-02-30T12:00:00Z", "2016-12-31T23:59:60Z"]
 )
 def test_a_time_of_the_right_shape_that_is_no_time_is_left_to_python_alone(

@@ -144,9 +144,10 @@ def test_timestamp_strings_are_read_as_from_json_lines(tmp_path: Path) -> None:
     times = [
         "2026-11-10T12:00:00Z",  # the common shape, cast by DuckDB
         "2026-11-10 13:00:00.5+01:00",  # also common: 12:00:00.5 UTC
-        "2026-11-10T12:00Z",  # no seconds: parsed by the Python reader's rules
+        "2026-11-10T12:00:00.1234567Z",  # 7 decimals: by the Python reader's rules (.123456)
         "2026-11-10t12:00:00z",  # lower case, as RFC 3339 allows: the same
         "2026-11-10T12:00:00",  # no offset: rejected
+        "2026-11-10T12:00Z",  # no seconds, which RFC 3339 requires: rejected
         "2026-11-10",  # a date alone: rejected
         "2026-11-10T24:00:00Z",  # hour 24: rejected
         "2026-02-30T12:00:00Z",  # the common shape, no such day: rejected
@@ -162,10 +163,11 @@ def test_timestamp_strings_are_read_as_from_json_lines(tmp_path: Path) -> None:
     assert from_parquet == from_json
     assert [(r.line, r.reason.split(":")[0]) for r in parquet.accounting.rejected] == [
         (5, "invalid timestamp '2026-11-10T12"),
-        (6, "invalid timestamp '2026-11-10'"),
-        (7, "invalid timestamp '2026-11-10T24"),
-        (8, "invalid timestamp '2026-02-30T12"),
-        (9, "timestamp is required and must be a non-empty string"),
+        (6, "invalid timestamp '2026-11-10T12"),
+        (7, "invalid timestamp '2026-11-10'"),
+        (8, "invalid timestamp '2026-11-10T24"),
+        (9, "invalid timestamp '2026-02-30T12"),
+        (10, "timestamp is required and must be a non-empty string"),
     ]
     # 4 events of 1M tokens of model a, at 2 per 1M: 4 × 2.00 = 8.00
     (line,) = [
