@@ -23,6 +23,13 @@ from typing import Any
 from compiler.model.common import property_text as scalar_text
 
 MAX_TRANSACTION_ID = 128
+# Why an event's fields are refused, by every reader alike.
+BAD_TRANSACTION_ID = f"transaction_id must be a string of 1 to {MAX_TRANSACTION_ID} characters"
+
+
+def missing_field(name: str) -> str:
+    return f"{name} is required and must be a non-empty string"
+
 
 FILE_STRIDE = 1 << 40  # seq = file index × stride + position in the file
 # Characters DuckDB reads in a path as a pattern, not as the name.
@@ -208,11 +215,11 @@ def parse_event(text: str, seq: int, file: str, line: int) -> Event | Rejection:
         return Rejection(file, line, reason, txid_text)
 
     if not isinstance(txid, str) or not 1 <= len(txid) <= MAX_TRANSACTION_ID:
-        return reject(f"transaction_id must be a string of 1 to {MAX_TRANSACTION_ID} characters")
+        return reject(BAD_TRANSACTION_ID)
     for name in ("customer_id", "event_type", "timestamp"):
         value = raw.get(name)
         if not isinstance(value, str) or not value:
-            return reject(f"{name} is required and must be a non-empty string")
+            return reject(missing_field(name))
     try:
         timestamp = parse_timestamp(raw["timestamp"])
     except ValueError as exc:

@@ -35,6 +35,7 @@ from compiler.engine.events import (
     FIRST_YEAR,
     GLOB,
     MAX_DEPTH,
+    MAX_TRANSACTION_ID,
     PAST_YEAR,
     TIMESTAMP_PATTERN,
     UNREADABLE,
@@ -234,7 +235,7 @@ def fast_query(names: Sequence[str], files: Sequence[tuple[int, Path]]) -> str:
             kind(()).eq(_string("OBJECT")),
             *[kind((f,)).eq(_string("VARCHAR")) for f in FIELDS],
             exp.func("length", texts["transaction_id"]).between(
-                exp.Literal.number(1), exp.Literal.number(128)
+                exp.Literal.number(1), exp.Literal.number(MAX_TRANSACTION_ID)
             ),
             exp.func("length", texts["customer_id"]) > exp.Literal.number(0),
             exp.func("length", texts["event_type"]) > exp.Literal.number(0),
@@ -664,7 +665,7 @@ def typed_query(names: Sequence[str], files: Sequence[tuple[int, Path]], toleran
         "true" if as_struct else "(r.properties IS NULL OR starts_with(r.properties, '{'))"
     )
     checks = [
-        "length(transaction_id) BETWEEN 1 AND 128",
+        f"length(transaction_id) BETWEEN 1 AND {MAX_TRANSACTION_ID}",
         "length(customer_id) > 0",
         "length(event_type) > 0",
         f"regexp_full_match(time_text, {_sql_string(TIMESTAMP_PATTERN)})",

@@ -22,12 +22,15 @@ import duckdb
 from sqlglot import exp
 
 from compiler.engine.events import (
+    BAD_TRANSACTION_ID,
     FILE_STRIDE,
     GLOB,
+    MAX_TRANSACTION_ID,
     TIMESTAMP_PATTERN,
     EventFileError,
     in_range_year_sql,
     instant_sql,
+    missing_field,
     parse_timestamp,
     prop_column,
 )
@@ -44,10 +47,10 @@ PARQUET_COLUMNS = (
 # timestamp string left to the Python reader's rules, PARSED_TIME one they refused (the reason
 # is in `odd_rows.why`).
 PARQUET_REASONS = (
-    "transaction_id must be a string of 1 to 128 characters",
-    "customer_id is required and must be a non-empty string",
-    "event_type is required and must be a non-empty string",
-    "timestamp is required and must be a non-empty string",
+    BAD_TRANSACTION_ID,
+    missing_field("customer_id"),
+    missing_field("event_type"),
+    missing_field("timestamp"),
     "invalid timestamp",
 )
 ODD_TIME, PARSED_TIME = 5, 6
@@ -208,7 +211,8 @@ def _read_batch(
         moment = "TRY_CAST(CAST(TRY_CAST(timestamp AS VARCHAR) AS TIMESTAMPTZ) AS TIMESTAMP)"
         missing = "timestamp IS NULL"
     reason = f"""CASE
-        WHEN transaction_id IS NULL OR length(transaction_id) NOT BETWEEN 1 AND 128 THEN 0
+        WHEN transaction_id IS NULL
+             OR length(transaction_id) NOT BETWEEN 1 AND {MAX_TRANSACTION_ID} THEN 0
         WHEN customer_id IS NULL OR customer_id = '' THEN 1
         WHEN event_type IS NULL OR event_type = '' THEN 2
         WHEN missing THEN 3
