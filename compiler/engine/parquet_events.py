@@ -82,7 +82,6 @@ def read_parquet_files(
     connection.execute("CREATE TEMP TABLE odd_rows (seq BIGINT, moment TIMESTAMP, why VARCHAR)")
     try:
         for schema, batch in _batches(connection, files):
-            _check_timestamp(schema, shown[batch[0][0]][1])
             _read_batch(connection, schema, batch, names)
     except duckdb.Error as exc:
         raise _unreadable(exc) from exc
@@ -114,27 +113,6 @@ def _unreadable(exc: duckdb.Error) -> EventFileError:
 
 # A file's columns and their types, as DESCRIBE gives them: {name: type}.
 Schema = dict[str, str]
-
-
-# Types of a `timestamp` column read as strings: text, and text stored as bytes (BLOB: what a
-# writer makes of a string when it leaves out the UTF8 annotation).
-TEXT_TYPES = ("VARCHAR", "BLOB")
-
-
-def _check_timestamp(schema: Schema, shown: str) -> None:
-    """A `timestamp` column must hold instants: a TIMESTAMP of any precision, one WITH TIME
-    ZONE, or strings (TEXT_TYPES, read as a JSON Lines line's); a column with no value at all
-    (type NULL) leaves each row without one. A DATE, which DuckDB would take as midnight where
-    a date string is rejected, a TIME, or a number (an epoch in units the file does not say) is
-    refused with the types it may have. A missing column is DuckDB's error."""
-    kind = schema.get("timestamp")
-    no_value = '"NULL"'  # as DESCRIBE writes the type
-    if kind in (None, no_value, *TEXT_TYPES) or kind.startswith("TIMESTAMP"):
-        return
-    raise EventFileError(
-        f"cannot read Parquet events from {shown}: its timestamp column is {kind}; expected "
-        "TIMESTAMP, TIMESTAMP WITH TIME ZONE or a string (an RFC 3339 date-time)"
-    )
 
 
 def _batches(
@@ -194,10 +172,14 @@ def _read_batch(
     """One `read_parquet` of files of one `schema` into `parquet_rows`."""
     fields = _struct_fields(connection, str(batch[0][1]), schema)
     props = "".join(f", CAST({_property(n, fields)} AS VARCHAR)" for n in names)
-    # A timestamp typed as one is taken as it is. A string is a date-time as the Python reader
-    # reads one: DuckDB casts the common shape (TIMESTAMP_PATTERN), and every other string
-    # (ODD_TIME) is parsed by `parse_timestamp` (`_parse_odd_times`), as a JSON Lines line's is.
-    text_time = schema.get("timestamp") in TEXT_TYPES
+    # A timestamp typed as one (any precision, with a time zone or taken as UTC) is taken as it
+    # is. Any other value is read as text, by the JSON Lines rules: a string, or another type's
+    # text (a DATE's 2026-11-10, an epoch number, a TIME, bytes as the text they hold), which
+    # those rules reject row by row with their reason (SPEC 3.1: nothing stops the run). DuckDB
+    # casts the common shape (TIMESTAMP_PATTERN); every other text (ODD_TIME) is parsed by
+    # `parse_timestamp` (`_parse_odd_times`), as a JSON Lines line's is.
+    kind = schema.get("timestamp", "")  # none: DuckDB's error, with the columns expected
+    text_time = not kind.startswith("TIMESTAMP")
     if text_time:
         common = " AND ".join(
             [
@@ -222,7 +204,7 @@ def _read_batch(
     source = f"""SELECT CAST($2[list_position($1, filename)] AS BIGINT) * {FILE_STRIDE}
                    + file_row_number + 1 AS seq, {PARQUET_FIELDS}
         FROM read_parquet($1, filename = true, file_row_number = true)"""
-    if schema.get("timestamp") == "BLOB":  # its bytes as text (any not UTF-8 as \xNN escapes)
+    if text_time and kind not in ("", "VARCHAR"):
         source = f"SELECT * REPLACE (CAST(timestamp AS VARCHAR) AS timestamp) FROM ({source})"
     params: list[Any] = [[str(path) for _, path in batch], [i for i, _ in batch]]
     connection.execute(
