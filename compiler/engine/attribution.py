@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from compiler.engine.contracts import FAR_FUTURE, ContractInstance
-from compiler.engine.events import FILE_STRIDE, lines, prop_column
+from compiler.engine.events import FILE_STRIDE, lines, number_column, prop_column
 from compiler.engine.invoice import Conflict
 from compiler.engine.store import execute_long, insert_rows
 
@@ -82,8 +82,10 @@ def attribute(
     contracts: Sequence[ContractInstance],
     slices: Sequence[SliceRow],
     files: Sequence[tuple[Path, str]],
+    numeric: Sequence[int] = (),
 ) -> list[Conflict]:
-    """Create the views `classified` and `attributed` over the view `parsed`; the conflicting
+    """Create the views `classified` and `attributed` over the view `parsed` (with the number
+    columns of `numeric`, see ingest); the conflicting
     duplicates found on the way. Bucket counts are `bucket_counts`'s, once the accounting groups
     (metering.accounting_groups_query) are built from `classified`."""
     _load_parties(connection, aliases, contracts, slices)
@@ -109,6 +111,7 @@ def attribute(
         FROM repeated_rows GROUP BY transaction_id HAVING count(*) > 1
     """)
     props = "".join(f", p.{prop_column(i)}" for i in range(len(names)))
+    props += "".join(f", p.{number_column(i)}" for i in numeric)
     connection.execute(f"""
         CREATE TEMP VIEW classified AS
         SELECT p.seq, p.transaction_id, a.customer_id, c.contract_id, s.period_start,
@@ -126,6 +129,7 @@ def attribute(
              AND p.timestamp >= s.slice_start AND p.timestamp < s.slice_end
     """)
     columns = "".join(f", {prop_column(i)}" for i in range(len(names)))
+    columns += "".join(f", {number_column(i)}" for i in numeric)
     connection.execute(f"""
         CREATE TEMP VIEW attributed AS
         SELECT seq, transaction_id, customer_id, contract_id, period_start, slice_start,

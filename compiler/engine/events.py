@@ -43,6 +43,12 @@ def prop_column(i: int) -> str:
     return f"p_{i}"
 
 
+def number_column(i: int) -> str:
+    """The column saying whether the i-th used property's text is a number (metering.is_number),
+    kept beside the text for the properties a metric sums or takes the largest or latest of."""
+    return f"n_{i}"
+
+
 # A date-time DuckDB reads as the Python reader does; anything else is left to the Python
 # reader (an hour 24 or an offset of 24 hours DuckDB would take, the years whose UTC instant
 # can fall outside 0001-9999 it would carry over).

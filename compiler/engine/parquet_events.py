@@ -31,10 +31,12 @@ from compiler.engine.events import (
     in_range_year_sql,
     instant_sql,
     missing_field,
+    number_column,
     parse_timestamp,
     prop_column,
 )
 from compiler.engine.invoice import Rejected
+from compiler.engine.metering import is_number
 
 DIALECT = "duckdb"
 PARQUET_FIELDS = (
@@ -61,9 +63,11 @@ def read_parquet_files(
     files: Sequence[tuple[int, Path]],
     shown: Sequence[tuple[Path, str]],
     names: Sequence[str],
+    numeric: Sequence[int] = (),
 ) -> tuple[int, list[Rejected]]:
     """Read `files` (file index, path) into `parquet_rows`; the rows read, and the rejections.
-    Each row's `seq` is its file index × FILE_STRIDE + its row number (from 1)."""
+    Each row's `seq` is its file index × FILE_STRIDE + its row number (from 1). The properties
+    of `numeric` (indexes into `names`) also get whether each is a number (`n_i`)."""
     for i, path in files:
         if any(c in str(path) for c in GLOB):
             raise EventFileError(
@@ -71,18 +75,20 @@ def read_parquet_files(
                 f"as a pattern ({' '.join(GLOB)}); rename the file"
             )
     props = "".join(f", {prop_column(i)} VARCHAR" for i in range(len(names)))
+    numbers = "".join(f", {number_column(i)} BOOLEAN" for i in numeric)
     # Each row's `seq` and its reason as a number, not the file's name and the text: at 10M
     # events the table outgrows the memory limit and every pass over it reads and writes it
     # back to the spill files, in proportion to its width (measured: a pass of the usage query
     # or the accounting groups 0.5-1 s less).
     connection.execute(
         "CREATE TEMP TABLE parquet_rows (seq BIGINT, reason UTINYINT, transaction_id VARCHAR, "
-        f"customer_id VARCHAR, event_type VARCHAR, timestamp TIMESTAMP{props}, content UBIGINT)"
+        f"customer_id VARCHAR, event_type VARCHAR, timestamp TIMESTAMP{props}, content UBIGINT"
+        f"{numbers})"
     )
     connection.execute("CREATE TEMP TABLE odd_rows (seq BIGINT, moment TIMESTAMP, why VARCHAR)")
     try:
         for schema, batch in _batches(connection, files):
-            _read_batch(connection, schema, batch, names)
+            _read_batch(connection, schema, batch, names, numeric)
     except duckdb.Error as exc:
         raise _unreadable(exc) from exc
     # numbered by row already, as the Python reader numbers lines: `slow` for conflict positions
@@ -140,20 +146,44 @@ def _batches(
 
 def _struct_fields(
     connection: duckdb.DuckDBPyConnection, path: str, schema: Schema
-) -> set[str] | None:
-    """The field names of the file's `properties` where it is a STRUCT (what Spark and most
-    writers make of a JSON object); None where it is a MAP."""
+) -> Schema | None:
+    """The fields of the file's `properties` and their types where it is a STRUCT (what Spark
+    and most writers make of a JSON object); None where it is a MAP."""
     if not schema.get("properties", "").startswith("STRUCT("):
         return None
     return {
-        str(row[0])
-        for row in connection.execute(
-            "SELECT column_name FROM (DESCRIBE SELECT properties.* FROM read_parquet(?))", [path]
+        str(name): str(kind)
+        for name, kind in connection.execute(
+            "SELECT column_name, column_type "
+            "FROM (DESCRIBE SELECT properties.* FROM read_parquet(?))",
+            [path],
         ).fetchall()
     }
 
 
-def _property(name: str, fields: set[str] | None) -> str:
+# Integer types whose every value is a number by NUMBER_PATTERN's rule (at most 20 digits): such
+# a field's value is a number where it is present, without a look at its text.
+SMALL_INTEGERS = {
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+}
+
+
+def _number(i: int, name: str, fields: Schema | None) -> str:
+    """SQL for the number column of property `name` (the i-th used): whether the row's field is
+    present where it is a small integer, else whether its text (`p_i`) is a number."""
+    if fields is not None and fields.get(name) in SMALL_INTEGERS:
+        return f"{_property(name, fields)} IS NOT NULL"
+    return is_number(exp.column(prop_column(i))).sql(dialect=DIALECT)
+
+
+def _property(name: str, fields: Schema | None) -> str:
     """SQL for property `name` of a row: a MAP entry, a STRUCT field, or NULL for a field the
     STRUCT does not have (every row lacks that property)."""
     if fields is None:
@@ -168,10 +198,15 @@ def _read_batch(
     schema: Schema,
     batch: Sequence[tuple[int, Path]],
     names: Sequence[str],
+    numeric: Sequence[int],
 ) -> None:
     """One `read_parquet` of files of one `schema` into `parquet_rows`."""
     fields = _struct_fields(connection, str(batch[0][1]), schema)
-    props = "".join(f", CAST({_property(n, fields)} AS VARCHAR)" for n in names)
+    props = "".join(
+        f", CAST({_property(n, fields)} AS VARCHAR) AS {prop_column(i)}"
+        for i, n in enumerate(names)
+    )
+    numbers = "".join(f", {_number(i, names[i], fields)}" for i in numeric)
     # A timestamp typed as one (any precision, with a time zone or taken as UTC) is taken as it
     # is. Any other value is read as text, by the JSON Lines rules: a string, or another type's
     # text (a DATE's 2026-11-10, an epoch number, a TIME, bytes as the text they hold), which
@@ -210,7 +245,7 @@ def _read_batch(
     connection.execute(
         f"""INSERT INTO parquet_rows
         SELECT seq, CAST({reason} AS UTINYINT), transaction_id, customer_id, event_type,
-               moment{props}, hash(customer_id, event_type, timestamp, properties)
+               moment{props}, hash(customer_id, event_type, timestamp, properties){numbers}
         FROM (SELECT *, {moment} AS moment, {missing} AS missing FROM ({source}))""",
         params,
     )

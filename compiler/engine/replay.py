@@ -125,7 +125,7 @@ def _replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
     for metric in plan.metrics.values():
         if metric.sql is not None:
             names |= referenced_properties(metric.sql)
-    columns = Columns(sorted(names))
+    columns = Columns(sorted(names), number_properties(list(plan.metrics.values())))
     files = list(inputs.event_files)
     with (
         EventStore(
@@ -133,7 +133,7 @@ def _replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
         ) as store,
         open_executor(inputs.engine, store) as executor,
     ):
-        ingested = ingest(store.connection, files, columns.names)
+        ingested = ingest(store.connection, files, columns.names, columns.numeric)
         overrides = {c.contract_id: placed_overrides(c) for c in contracts}
         segment_rows = _segment_rows(contracts, simple, overrides)
         slices = _slices(contracts, segment_rows)
@@ -144,6 +144,7 @@ def _replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
             contracts,
             slices,
             files,
+            columns.numeric,
         )
         groups = accounting_groups_query(
             accounting_keys(list(plan.metrics.values()), usage_products),
@@ -366,7 +367,7 @@ def _aggregates(
             instants[moment] = aware(moment)
         return instants[moment]
 
-    for row in executor.rows(family_usage_query(family, columns, executor.dialect)):
+    for row in executor.rows(family_usage_query(family, columns)):
         values: GroupValues = tuple([row[name] for name in pricing])
         key = (
             row["contract_id"],

@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from sqlglot import exp
 
 import compiler
 from compiler.engine.invoice import ReplayResult, UsageLine
@@ -354,3 +355,55 @@ def test_a_parquet_suffix_in_any_case_is_parquet(tmp_path: Path) -> None:
     assert [(line, reason.split(":")[0]) for _, line, reason in rejected] == [
         (2, "invalid timestamp 'x'")
     ]
+
+
+def test_a_typed_number_field_is_a_number_exactly_where_its_text_is(tmp_path: Path) -> None:
+    """The Parquet reader tells a small integer field a number without matching its text
+    (parquet_events.SMALL_INTEGERS); any other type by its text. Either way its flag (`n_i`),
+    which the metering queries and the accounting read in place of the text, must be the
+    text's match."""
+    from compiler.engine.ingest import ingest
+    from compiler.engine.metering import is_number
+    from compiler.engine.store import EventStore
+
+    # name: (type, value of row a, value of row b, a number in a, a number in b); row c: NULLs
+    fields = {
+        "tiny": ("TINYINT", "-128", "0", True, True),
+        "big": ("BIGINT", "-9223372036854775808", "42", True, True),
+        "ubig": ("UBIGINT", "18446744073709551615", "7", True, True),  # 20 digits
+        # Parquet has no 128-bit integer: DuckDB writes one as a DOUBLE (texts 1e+23, 1.0)
+        "huge": ("HUGEINT", "100000000000000000000000", "1", False, True),
+        "double": ("DOUBLE", "1.5", "1e25", True, False),  # texts 1.5 and 1e+25
+        "decimal": ("DECIMAL(10, 3)", "1.5", "-2", True, True),  # 1.500 and -2.000
+        "flag": ("BOOLEAN", "true", "false", False, False),
+        "text": ("VARCHAR", "'7'", "' 7'", True, False),
+    }
+    names = list(fields)
+
+    def row(txid: str, column: int) -> str:
+        values = ", ".join(
+            f"'{n}': CAST({spec[column] if column else 'NULL'} AS {spec[0]})"
+            for n, spec in fields.items()
+        )
+        return f"('{txid}', 'acme', 'request', '2026-11-10T12:00:00Z', {{{values}}})"
+
+    path = copy_parquet(
+        tmp_path / "typed.parquet",
+        f"SELECT * FROM (VALUES {row('a', 1)}, {row('b', 2)}, {row('c', 0)}) "
+        "t(transaction_id, customer_id, event_type, timestamp, properties)",
+    )
+    flags = ", ".join(f"n_{i}" for i in range(len(names)))
+    matches = ", ".join(
+        is_number(exp.column(f"p_{i}")).sql(dialect="duckdb") for i in range(len(names))
+    )
+    with EventStore("256MB") as store:
+        ingest(store.connection, [(path, path.name)], names, range(len(names)))
+        rows = store.connection.execute(
+            f"SELECT transaction_id, [{flags}], [{matches}] FROM parsed ORDER BY seq"
+        ).fetchall()
+    assert [txid for txid, _, _ in rows] == ["a", "b", "c"]
+    for _, flagged, matched in rows:
+        assert [bool(f) for f in flagged] == [bool(m) for m in matched]
+    assert rows[0][1] == [spec[3] for spec in fields.values()]
+    assert rows[1][1] == [spec[4] for spec in fields.values()]
+    assert not any(rows[2][1])  # absent: not a number (the accounting says `missing` first)
