@@ -50,7 +50,6 @@ from compiler.engine.events import (
     read_line,
 )
 from compiler.engine.invoice import Rejected
-from compiler.engine.metering import number_flags_sql
 from compiler.engine.parquet_events import read_parquet_files
 from compiler.engine.store import execute_long
 
@@ -290,24 +289,6 @@ def content_key(line: exp.Expr) -> exp.Expr:
     return exp.func("hash", line)
 
 
-def _numbers(numeric: Sequence[int], table: str | None = None) -> str:
-    """`, n_i` for each index in `numeric` (prefixed with `table`)."""
-    prefix = f"{table}." if table else ""
-    return "".join(f", {prefix}{number_column(i)}" for i in numeric)
-
-
-def _number_types(numeric: Sequence[int]) -> str:
-    """The number columns' definitions, for a reader's table."""
-    return "".join(f", {number_column(i)} BOOLEAN" for i in numeric)
-
-
-def _with_numbers(query: str, numeric: Sequence[int]) -> str:
-    """A reader's query with its rows' number columns after its own (number_flags_sql)."""
-    if not numeric:
-        return query
-    return f"SELECT *{number_flags_sql(numeric)} FROM ({query})"
-
-
 def _columns(names: Sequence[str], table: str | None = None) -> str:
     prefix = f"{table}." if table else ""
     return "".join(f", {prefix}{prop_column(i)}" for i in range(len(names)))
@@ -320,12 +301,13 @@ def ingest(
     numeric: Sequence[int] = (),
 ) -> Ingested:
     """Create the view `parsed` over `files`: one row per valid event, ordered by `seq`, with
-    the used properties' texts (`names`, `p_i`) and, for the indexes in `numeric`, whether each
-    is a number (`n_i`, metering.is_number), told once here for every later pass."""
+    the used properties' texts (`names`: `p_i`) and, for the indexes in `numeric`, whether
+    each is a number where a reader can tell without matching the text (`n_i`, see
+    events.number_column; NULL elsewhere)."""
     props = "".join(f", {prop_column(i)} VARCHAR" for i in range(len(names)))
     connection.execute(
         "CREATE TEMP TABLE slow_lines (seq BIGINT, transaction_id VARCHAR, customer_id VARCHAR, "
-        f"event_type VARCHAR, timestamp TIMESTAMP{props}, content UBIGINT{_number_types(numeric)})"
+        f"event_type VARCHAR, timestamp TIMESTAMP{props}, content UBIGINT)"
     )
     # each file DuckDB reads: `typed` by the typed reader, else by the objects reader; `slow`
     # (and no longer `typed`) where either left the file to the Python reader after all, the
@@ -359,13 +341,13 @@ def ingest(
     readable = [
         (i, path) for i, (path, _) in enumerate(files) if not _is_parquet(path) and i not in slow
     ]
-    typed_odd = _read_fast(connection, readable, names, numeric, slow)
+    typed_odd = _read_fast(connection, readable, names, slow)
     read, rejected = (
         read_parquet_files(connection, parquet, files, names, numeric) if parquet else (0, [])
     )
     for table, odd in (("typed_lines", typed_odd), ("fast_lines", _unusual(connection))):
         for i, lines_read in odd:
-            problems = _read_lines(connection, table, i, files[i], names, numeric, lines_read)
+            problems = _read_lines(connection, table, i, files[i], names, lines_read)
             if problems is None:  # the Python reader sees other lines: it reads the file whole
                 connection.execute(
                     "UPDATE file_index SET slow = true, typed = false WHERE file_index = ?", [i]
@@ -374,7 +356,7 @@ def ingest(
             else:
                 rejected.extend(problems)
     for i in sorted(slow):
-        count, problems = _read_slow(connection, i, files[i], names, numeric)
+        count, problems = _read_slow(connection, i, files[i], names)
         read += count
         rejected.extend(problems)
     _create_views(connection, names, numeric, with_parquet=bool(parquet))
@@ -406,17 +388,19 @@ def _create_views(
 ) -> None:
     """The view `parsed` (every valid event: its `seq` and fields) and the view `contents` (an
     event's content key by `seq`: only repeated transaction IDs need it, and the typed reader
-    keeps it apart from the fields), each over the rows of the four readers."""
+    keeps it apart from the fields), each over the rows of the four readers. Only the Parquet
+    reader knows any number column (`n_i`); the JSON Lines readers' are NULL."""
     fields = "transaction_id, customer_id, event_type, timestamp"
     line_seq = f"f.file_index * {FILE_STRIDE} + l.rowid - f.first_row + 1"
     typed = "typed_lines l JOIN file_index f USING (file_index) WHERE f.typed AND l.plain"
     fast = "fast_lines l JOIN file_index f USING (file_index) WHERE NOT f.slow AND l.plain"
     parquet = "parquet_rows r WHERE r.reason IS NULL"
-    line_fields = f"{_prefixed(fields, 'l')}{_columns(names, 'l')}{_numbers(numeric, 'l')}"
+    unknown = "".join(f", CAST(NULL AS BOOLEAN) AS {number_column(i)}" for i in numeric)
+    line_fields = f"{_prefixed(fields, 'l')}{_columns(names, 'l')}{unknown}"
     parsed = [
         f"SELECT {line_seq} AS seq, {line_fields} FROM {typed}",
         f"SELECT {line_seq}, {line_fields} FROM {fast}",
-        f"SELECT seq, {fields}{_columns(names)}{_numbers(numeric)} FROM slow_lines",
+        f"SELECT seq, {fields}{_columns(names)}{unknown} FROM slow_lines",
     ]
     contents = [
         f"SELECT f.file_index * {FILE_STRIDE} + c.rowid - f.content_row + 1 AS seq, c.content "
@@ -428,7 +412,8 @@ def _create_views(
     if with_parquet:
         parsed.append(
             f"SELECT r.seq, {_prefixed(fields, 'r')}{_columns(names, 'r')}"
-            f"{_numbers(numeric, 'r')} FROM {parquet}"
+            + "".join(f", r.{number_column(i)}" for i in numeric)
+            + f" FROM {parquet}"
         )
         contents.append(f"SELECT r.seq, r.content FROM {parquet}")
     connection.execute("CREATE TEMP VIEW parsed AS " + " UNION ALL ".join(parsed))
@@ -439,9 +424,7 @@ def _prefixed(columns: str, table: str) -> str:
     return ", ".join(f"{table}.{c}" for c in columns.split(", "))
 
 
-def _lines_table(
-    connection: duckdb.DuckDBPyConnection, table: str, names: Sequence[str], numeric: Sequence[int]
-) -> None:
+def _lines_table(connection: duckdb.DuckDBPyConnection, table: str, names: Sequence[str]) -> None:
     """Create `table` for one reader's rows.
 
     A table of the store's own database, not a TEMP one: when the events are too many to hold
@@ -454,8 +437,7 @@ def _lines_table(
     content = ", content UBIGINT" if table == "fast_lines" else ""
     connection.execute(
         f"CREATE TABLE {table} (file_index BIGINT, plain BOOLEAN, transaction_id VARCHAR, "
-        f"customer_id VARCHAR, event_type VARCHAR, timestamp TIMESTAMP{props}{content}"
-        f"{_number_types(numeric)})"
+        f"customer_id VARCHAR, event_type VARCHAR, timestamp TIMESTAMP{props}{content})"
     )
 
 
@@ -481,25 +463,22 @@ def _read_fast(
     connection: duckdb.DuckDBPyConnection,
     files: Sequence[tuple[int, Path]],
     names: Sequence[str],
-    numeric: Sequence[int],
     slow: set[int],
 ) -> list[tuple[int, int]]:
     """Read files in DuckDB, by the typed reader where it takes them (`typed_lines`) and else by
     the objects reader (`fast_lines`); in either, a line that is not `plain` is left to the
     Python reader (`_read_lines`). Files that need the Python reader whole are added to `slow`;
     the typed reader's files with lines left to it are returned, with their numbers of lines."""
-    _lines_table(connection, "typed_lines", names, numeric)
-    _lines_table(connection, "fast_lines", names, numeric)
+    _lines_table(connection, "typed_lines", names)
+    _lines_table(connection, "fast_lines", names)
     connection.execute(
         "CREATE TABLE line_contents (file_index BIGINT, content UBIGINT, doubtful BOOLEAN)"
     )
-    typed, typed_odd = _read_typed(connection, files, names, numeric) if files else (set(), [])
+    typed, typed_odd = _read_typed(connection, files, names) if files else (set(), [])
     files = [(i, path) for i, path in files if i not in typed]
     if not files:
         return typed_odd
-    if not _insert(
-        connection, "fast_lines", _with_numbers(fast_query(names, files), numeric), files
-    ):
+    if not _insert(connection, "fast_lines", fast_query(names, files), files):
         slow.update(i for i, _ in files)  # unreadable as a whole (e.g. a broken .gz): go slow
         return typed_odd
     connection.executemany(
@@ -523,10 +502,7 @@ PYTHON_SHARE = 100
 
 
 def _read_typed(
-    connection: duckdb.DuckDBPyConnection,
-    files: Sequence[tuple[int, Path]],
-    names: Sequence[str],
-    numeric: Sequence[int],
+    connection: duckdb.DuckDBPyConnection, files: Sequence[tuple[int, Path]], names: Sequence[str]
 ) -> tuple[set[int], list[tuple[int, int]]]:
     """Read files with DuckDB's typed JSON reader, one parse per line straight into columns:
     the indexes of the files it took (`file_index.typed`), and, of those, the ones with lines
@@ -552,16 +528,11 @@ def _read_typed(
     # for: that costs its files a second, tolerant reading); the others by the tolerant one.
     clean = [(i, path) for i, path in files if doubtful.get(i) == 0]
     strict = bool(clean) and _insert(
-        connection, "typed_lines", _with_numbers(typed_query(names, clean, False), numeric), clean
+        connection, "typed_lines", typed_query(names, clean, False), clean
     )
     tolerant = [(i, path) for i, path in files if doubtful.get(i) or (not strict and i in doubtful)]
     if tolerant:
-        _insert(
-            connection,
-            "typed_lines",
-            _with_numbers(typed_query(names, tolerant, True), numeric),
-            tolerant,
-        )
+        _insert(connection, "typed_lines", typed_query(names, tolerant, True), tolerant)
     # seq counts event lines within each file: position = rowid - the file's first rowid + 1,
     # in both tables
     taken = connection.execute(f"""
@@ -740,7 +711,6 @@ def _read_slow(
     index: int,
     file: tuple[Path, str],
     names: Sequence[str],
-    numeric: Sequence[int],
 ) -> tuple[int, list[Rejected]]:
     """Read one file line by line in Python: valid events into `slow_lines`, rejections back."""
     count = 0
@@ -751,7 +721,7 @@ def _read_slow(
             count += 1
             yield index * FILE_STRIDE + item.line, item
 
-    rejected = _write_slow(connection, items(), names, numeric)
+    rejected = _write_slow(connection, items(), names)
     return count, rejected or []
 
 
@@ -773,7 +743,6 @@ def _read_lines(
     index: int,
     file: tuple[Path, str],
     names: Sequence[str],
-    numeric: Sequence[int],
     lines_read: int,
 ) -> list[Rejected] | None:
     """The lines of a file that its DuckDB reader (`table`) did not take (not `plain`), read by
@@ -804,7 +773,7 @@ def _read_lines(
 
     try:
         return _write_slow(
-            connection, items(), names, numeric, lambda: seen == lines_read and unread is None
+            connection, items(), names, lambda: seen == lines_read and unread is None
         )
     except UNREADABLE:  # read whole, the file is reported as unreadable
         return None
@@ -814,7 +783,6 @@ def _write_slow(
     connection: duckdb.DuckDBPyConnection,
     items: Iterable[tuple[int, Event | Rejection]],
     names: Sequence[str],
-    numeric: Sequence[int],
     keep: Callable[[], bool] = lambda: True,
 ) -> list[Rejected] | None:
     """Events read by the Python reader into `slow_lines` under their `seq`, once all are read
@@ -853,7 +821,7 @@ def _write_slow(
         if not keep():
             return None
         if written:
-            _load_slow(connection, path, names, numeric, longest)
+            _load_slow(connection, path, names, longest)
     return rejected
 
 
@@ -862,11 +830,7 @@ MAX_OBJECT_SIZE = 16 * 2**20
 
 
 def _load_slow(
-    connection: duckdb.DuckDBPyConnection,
-    path: Path,
-    names: Sequence[str],
-    numeric: Sequence[int],
-    longest: int,
+    connection: duckdb.DuckDBPyConnection, path: Path, names: Sequence[str], longest: int
 ) -> None:
     """Load the rows `_write_slow` wrote, the longest `longest` bytes long: a row holds its
     line's text and the used properties' values again, so an event line DuckDB read whole can
@@ -884,8 +848,7 @@ def _load_slow(
     content = content_key(exp.column("line")).sql(dialect=DIALECT)
     connection.execute(
         f"INSERT INTO slow_lines SELECT seq, transaction_id, customer_id, event_type, "
-        f"timestamp{_columns(names)}, {content}{number_flags_sql(numeric)} "
-        "FROM read_json(?, format='newline_delimited', "
+        f"timestamp{_columns(names)}, {content} FROM read_json(?, format='newline_delimited', "
         f"columns={struct}, maximum_object_size={max(MAX_OBJECT_SIZE, longest + 1)})",
         [str(path)],
     )

@@ -3,14 +3,14 @@
 User text (property names, values, event types) only ever enters a query as a quoted literal
 built by sqlglot, never pasted into SQL text. Property values are text columns (`p_0`, ...); a
 value counts as a number when its whole text is a plain decimal with at most 20 integer and 9
-fractional digits, and is then cast to DECIMAL(38, 9) exactly. The readers tell whether it is
-one once per event, as they read it, for the properties a metric reads as numbers (`n_0`, ...
-beside `p_0`, ...: a pattern match costs more than the cast); the queries here only cast.
+fractional digits, and is then cast to DECIMAL(38, 9) exactly. Where a reader could tell that
+without matching the text (a Parquet integer field), it says so in the property's number
+column (`n_0`, ..., NULL where it could not), and the text is matched only where it is NULL.
 
 The builders return expressions; an executor (executors.py) renders them for its dialect.
-Most of a query reads the same in both; the one function that does not transpile is chosen
-per dialect here, beside its reason: `_first_lists` (the example lists of the groups that
-start first, in input order).
+Most of a query reads the same in both; the few functions that do not transpile are chosen
+per dialect here, each beside its reason: `is_number` (a full regex match), `_first_lists`
+(the example lists of the groups that start first, in input order).
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ def string(value: str) -> exp.Literal:
 
 class Columns:
     """Where each property the plan needs sits in the `events` table: its text (`p_0`, `p_1`,
-    ...), and for `numbers` (those a metric reads as numbers, see number_properties) also
-    whether that text is a number (`n_0`, ... with the same index)."""
+    ...), and for `numbers` (those a metric reads as numbers, see number_properties) also its
+    number column (`n_0`, ... with the same index, see events.number_column)."""
 
     def __init__(self, names: list[str], numbers: Iterable[str] = ()):
         self.names = names
@@ -48,19 +48,24 @@ class Columns:
         """The property's text, NULL when absent."""
         return exp.column(prop_column(self.index[name]), table=table)
 
-    def is_number(self, name: str, table: str | None = None) -> exp.Expr:
-        """Whether the property's text is a number; NULL when it is absent."""
+    def is_number(self, name: str, dialect: Dialect, table: str | None = None) -> exp.Expr:
+        """Whether the property's text is a number: its reader's word where it has one, else
+        the text's match (NULL when absent)."""
         i = self.index[name]
         if i not in self.numeric:
-            raise KeyError(f"property {name!r} is not kept as a number")
-        return exp.column(number_column(i), table=table)
+            raise KeyError(f"property {name!r} has no number column")
+        return exp.func(
+            "coalesce",
+            exp.column(number_column(i), table=table),
+            is_number(self(name, table), dialect),
+        )
 
-    def number(self, name: str, table: str | None = None) -> exp.Expr:
+    def number(self, name: str, dialect: Dialect, table: str | None = None) -> exp.Expr:
         """The property's value as an exact decimal, NULL when absent or not a number."""
         return exp.Case(
             ifs=[
                 exp.If(
-                    this=self.is_number(name, table),
+                    this=self.is_number(name, dialect, table),
                     true=exp.cast(self(name, table), QUANTITY_TYPE),
                 )
             ]
@@ -84,19 +89,13 @@ def needed_properties(plan_metrics: list[MetricPlan], products: list[ProductPlan
     return sorted(names)
 
 
-def is_number(value: exp.Expr) -> exp.Expr:
-    """Whether the whole text is a number (NUMBER_PATTERN), in DuckDB: what the readers keep in
-    a property's number column."""
+def is_number(value: exp.Expr, dialect: Dialect) -> exp.Expr:
+    """Whether the whole text is a number (NUMBER_PATTERN)."""
+    if dialect == "spark":
+        # RLIKE finds a match anywhere, and Java's `$` also matches before a final line
+        # break ('12\n' would pass, and Spark's cast trims it): anchor at \A and \z instead.
+        return exp.RegexpLike(this=value, expression=string(rf"\A(?:{NUMBER_PATTERN})\z"))
     return exp.func("regexp_full_match", value, string(NUMBER_PATTERN))
-
-
-def number_flags_sql(numeric: Iterable[int]) -> str:
-    """`, <is_number(p_i)> AS n_i` for each index in `numeric`: a reader's number columns,
-    told from its text columns."""
-    return "".join(
-        f", {is_number(exp.column(prop_column(i))).sql(dialect='duckdb')} AS {number_column(i)}"
-        for i in numeric
-    )
 
 
 def match(metric: MetricPlan, prop: Columns, table: str | None = None) -> exp.Expr:
@@ -118,14 +117,16 @@ def match(metric: MetricPlan, prop: Columns, table: str | None = None) -> exp.Ex
     return exp.and_(*conditions)
 
 
-def aggregate(metric: MetricPlan, prop: Columns, table: str | None = None) -> exp.Expr:
+def aggregate(
+    metric: MetricPlan, prop: Columns, dialect: Dialect, table: str | None = None
+) -> exp.Expr:
     if metric.aggregate == "count":
         return exp.Count(this=exp.Star())
     assert metric.property is not None
     if metric.aggregate == "sum":
-        return exp.Sum(this=prop.number(metric.property, table))
+        return exp.Sum(this=prop.number(metric.property, dialect, table))
     if metric.aggregate == "max":
-        return exp.Max(this=prop.number(metric.property, table))
+        return exp.Max(this=prop.number(metric.property, dialect, table))
     if metric.aggregate == "unique":
         return exp.Count(this=exp.Distinct(expressions=[prop(metric.property, table)]))
     # latest: the value of the event with the greatest timestamp, ties to the later one read
@@ -133,7 +134,7 @@ def aggregate(metric: MetricPlan, prop: Columns, table: str | None = None) -> ex
     order = exp.Struct(
         expressions=[exp.column("timestamp", table=table), exp.column("seq", table=table)]
     )
-    value = prop.number(metric.property, table)
+    value = prop.number(metric.property, dialect, table)
     return exp.Filter(
         this=exp.ArgMax(this=value, expression=order),
         expression=exp.Where(this=exp.not_(value.copy().is_(exp.null()))),
@@ -152,11 +153,13 @@ def value_alias(i: int) -> str:
     return f"value_{i}"
 
 
-def usage_query(product: ProductPlan, metric: MetricPlan, prop: Columns) -> exp.Select:
+def usage_query(
+    product: ProductPlan, metric: MetricPlan, prop: Columns, dialect: Dialect
+) -> exp.Select:
     """Aggregate one usage product per contract, period, segment and pricing group values;
     with presentation keys, also per presentation values (GROUPING SETS). Its value is
     `value_0`."""
-    return family_usage_query([(product, metric)], prop)
+    return family_usage_query([(product, metric)], prop, dialect)
 
 
 def family_key(product: ProductPlan, metric: MetricPlan) -> tuple[object, ...]:
@@ -170,7 +173,9 @@ def family_key(product: ProductPlan, metric: MetricPlan) -> tuple[object, ...]:
     )
 
 
-def family_usage_query(family: list[tuple[ProductPlan, MetricPlan]], prop: Columns) -> exp.Select:
+def family_usage_query(
+    family: list[tuple[ProductPlan, MetricPlan]], prop: Columns, dialect: Dialect
+) -> exp.Select:
     """`usage_query` for products of one `family_key` and the same segments (the first
     product's are joined), in one pass over the events: one value column per product,
     `value_0`, `value_1`, ..., in the order given."""
@@ -185,7 +190,8 @@ def family_usage_query(family: list[tuple[ProductPlan, MetricPlan]], prop: Colum
     selected += [p.copy().as_(presentation_alias(i)) for i, p in enumerate(presentation)]
     values = [value_alias(i) for i in range(len(family))]
     selected += [
-        aggregate(m, prop, "e").as_(value) for value, (_, m) in zip(values, family, strict=True)
+        aggregate(m, prop, dialect, "e").as_(value)
+        for value, (_, m) in zip(values, family, strict=True)
     ]
     selected.append(exp.Count(this=exp.Star()).as_("events"))
     detail: exp.Expr = exp.Literal.number(0)
@@ -271,13 +277,17 @@ def number_properties(metrics: list[MetricPlan]) -> list[str]:
     )
 
 
-def number_state(text: exp.Expr, numeric: exp.Expr) -> exp.Expr:
-    """'missing', 'non_numeric', or NULL for a number (a property's `text`, and whether it is
-    a number)."""
+def number_state(prop: Columns, name: str, table: str | None = None) -> exp.Expr:
+    """'missing', 'non_numeric', or NULL for a number: property `name` of an event, in DuckDB."""
     return exp.Case(
         ifs=[
-            exp.If(this=text.is_(exp.null()), true=string("missing")),
-            exp.If(this=exp.not_(numeric), true=string("non_numeric")),
+            exp.If(this=prop(name, table).is_(exp.null()), true=string("missing")),
+            exp.If(
+                this=exp.not_(
+                    exp.func("coalesce", prop.is_number(name, "duckdb", table), exp.false())
+                ),
+                true=string("non_numeric"),
+            ),
         ]
     )
 
@@ -369,7 +379,7 @@ def accounting_groups_query(
         exp.column("event_type", table="e"),
         *[prop(k, "e") for k in keys],
     ]
-    states = [number_state(prop(n, "e"), prop.is_number(n, "e")) for n in numbers]
+    states = [number_state(prop, n, "e") for n in numbers]
     selected: list[exp.Expr] = [
         grouped[0].copy().as_("attribution"),
         grouped[1].copy(),

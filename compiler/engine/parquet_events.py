@@ -36,7 +36,6 @@ from compiler.engine.events import (
     prop_column,
 )
 from compiler.engine.invoice import Rejected
-from compiler.engine.metering import is_number
 
 DIALECT = "duckdb"
 PARQUET_FIELDS = (
@@ -67,7 +66,7 @@ def read_parquet_files(
 ) -> tuple[int, list[Rejected]]:
     """Read `files` (file index, path) into `parquet_rows`; the rows read, and the rejections.
     Each row's `seq` is its file index × FILE_STRIDE + its row number (from 1). The properties
-    of `numeric` (indexes into `names`) also get whether each is a number (`n_i`)."""
+    of `numeric` (indexes into `names`) also get their number columns (`n_i`)."""
     for i, path in files:
         if any(c in str(path) for c in GLOB):
             raise EventFileError(
@@ -161,8 +160,8 @@ def _struct_fields(
     }
 
 
-# Integer types whose every value is a number by NUMBER_PATTERN's rule (at most 20 digits): such
-# a field's value is a number where it is present, without a look at its text.
+# Integer types whose every value is a number by metering.NUMBER_PATTERN's rule (at most 20
+# digits): such a field's value is a number where it is present, without a look at its text.
 SMALL_INTEGERS = {
     "TINYINT",
     "SMALLINT",
@@ -175,12 +174,12 @@ SMALL_INTEGERS = {
 }
 
 
-def _number(i: int, name: str, fields: Schema | None) -> str:
-    """SQL for the number column of property `name` (the i-th used): whether the row's field is
-    present where it is a small integer, else whether its text (`p_i`) is a number."""
+def _number(name: str, fields: Schema | None) -> str:
+    """SQL for the number column of property `name` (events.number_column): whether the row's
+    field is present where it is a small integer, else NULL (its text tells)."""
     if fields is not None and fields.get(name) in SMALL_INTEGERS:
         return f"{_property(name, fields)} IS NOT NULL"
-    return is_number(exp.column(prop_column(i))).sql(dialect=DIALECT)
+    return "CAST(NULL AS BOOLEAN)"
 
 
 def _property(name: str, fields: Schema | None) -> str:
@@ -206,7 +205,7 @@ def _read_batch(
         f", CAST({_property(n, fields)} AS VARCHAR) AS {prop_column(i)}"
         for i, n in enumerate(names)
     )
-    numbers = "".join(f", {_number(i, names[i], fields)}" for i in numeric)
+    numbers = "".join(f", {_number(names[i], fields)}" for i in numeric)
     # A timestamp typed as one (any precision, with a time zone or taken as UTC) is taken as it
     # is. Any other value is read as text, by the JSON Lines rules: a string, or another type's
     # text (a DATE's 2026-11-10, an epoch number, a TIME, bytes as the text they hold), which

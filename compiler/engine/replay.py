@@ -367,7 +367,7 @@ def _aggregates(
             instants[moment] = aware(moment)
         return instants[moment]
 
-    for row in executor.rows(family_usage_query(family, columns)):
+    for row in executor.rows(family_usage_query(family, columns, executor.dialect)):
         values: GroupValues = tuple([row[name] for name in pricing])
         key = (
             row["contract_id"],

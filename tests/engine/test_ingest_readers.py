@@ -26,7 +26,6 @@ from compiler.engine.ingest import ingest
 from compiler.engine.store import EventStore
 
 NAMES = ["tokens", "model", "0"]  # "0" is found by a JSON pointer in an array too
-NUMERIC = [0, 1, 2]  # each also as a number (`n_i`), compared across readers like its text
 # Which reader took the file in the last reading that started from each reader: "typed"
 # (DuckDB's typed JSON reader), "objects" (DuckDB's reader of the lines' text) or "python" (the
 # Python reader read the file, or the lines of it that the objects reader left).
@@ -46,21 +45,19 @@ def read_rows(lines: list[str], start: str = "typed") -> tuple[list[Any], list[A
         typed_query, share = ingest_module.typed_query, ingest_module.PYTHON_SHARE
         if start == "python":
 
-            def python_only(
-                connection: Any, files: Any, names: Any, numeric: Any, slow: set[int]
-            ) -> Any:
+            def python_only(connection: Any, files: Any, names: Any, slow: set[int]) -> Any:
                 slow.update(i for i, _ in files)
-                return read_fast(connection, [], names, numeric, slow)
+                return read_fast(connection, [], names, slow)
 
             ingest_module._read_fast = python_only
         if start == "objects":
-            ingest_module._read_typed = lambda connection, files, names, numeric: (set(), [])
+            ingest_module._read_typed = lambda connection, files, names: (set(), [])
         if start == "tolerant":
             ingest_module.PYTHON_SHARE = 1
             ingest_module.typed_query = lambda names, files, _: typed_query(names, files, True)
         try:
             with EventStore("256MB") as store:
-                ingested = ingest(store.connection, [(path, "events.jsonl")], NAMES, NUMERIC)
+                ingested = ingest(store.connection, [(path, "events.jsonl")], NAMES)
                 rows = store.connection.execute(
                     "SELECT p.*, c.content FROM parsed p JOIN contents c USING (seq) ORDER BY seq"
                 ).fetchall()

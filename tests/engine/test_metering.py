@@ -44,7 +44,7 @@ def example_queries(dialect: Dialect) -> Iterator[exp.Expression]:
         columns = Columns(
             needed_properties(metrics, [p for p, _ in products]), number_properties(metrics)
         )
-        yield from (usage_query(p, m, columns) for p, m in simple)
+        yield from (usage_query(p, m, columns, dialect) for p, m in simple)
         yield classification_query(metrics, simple, columns, 3, dialect)
         for metric in metrics:
             query = problems_query(metric, columns, 3, dialect)
@@ -79,9 +79,14 @@ def test_spark_queries_parse_as_spark_and_use_no_duckdb_functions() -> None:
     ],
 )
 def test_a_number_is_the_whole_text(text: str, expected: bool) -> None:
+    """DuckDB's full match, and the anchored pattern Spark gets, run here on DuckDB's RE2."""
     value = exp.Literal.string(text)
-    full = duckdb.execute(f"SELECT {is_number(value).sql(dialect='duckdb')}").fetchone()
-    assert full == (expected,)
+    full = duckdb.execute(f"SELECT {is_number(value, 'duckdb').sql(dialect='duckdb')}").fetchone()
+    spark_pattern = is_number(value, "spark")
+    assert isinstance(spark_pattern, exp.RegexpLike)
+    anchored = exp.func("regexp_matches", value, spark_pattern.expression)
+    partial = duckdb.execute(f"SELECT {anchored.sql(dialect='duckdb')}").fetchone()
+    assert full == partial == (expected,)
 
 
 def test_only_the_properties_the_replay_reads_are_extracted() -> None:

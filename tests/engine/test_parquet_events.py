@@ -359,14 +359,14 @@ def test_a_parquet_suffix_in_any_case_is_parquet(tmp_path: Path) -> None:
 
 def test_a_typed_number_field_is_a_number_exactly_where_its_text_is(tmp_path: Path) -> None:
     """The Parquet reader tells a small integer field a number without matching its text
-    (parquet_events.SMALL_INTEGERS); any other type by its text. Either way its flag (`n_i`),
-    which the metering queries and the accounting read in place of the text, must be the
-    text's match."""
+    (parquet_events.SMALL_INTEGERS, the number column `n_i`); any other type is told by its
+    text, by the queries. The word of the number column, where it has one, must be the text's
+    match."""
     from compiler.engine.ingest import ingest
     from compiler.engine.metering import is_number
     from compiler.engine.store import EventStore
 
-    # name: (type, value of row a, value of row b, a number in a, a number in b); row c: NULLs
+    # name: (type, value in row a, in row b, a number in a, in b); row c: all NULL
     fields = {
         "tiny": ("TINYINT", "-128", "0", True, True),
         "big": ("BIGINT", "-9223372036854775808", "42", True, True),
@@ -379,6 +379,7 @@ def test_a_typed_number_field_is_a_number_exactly_where_its_text_is(tmp_path: Pa
         "text": ("VARCHAR", "'7'", "' 7'", True, False),
     }
     names = list(fields)
+    integers = {"tiny", "big", "ubig"}
 
     def row(txid: str, column: int) -> str:
         values = ", ".join(
@@ -394,7 +395,7 @@ def test_a_typed_number_field_is_a_number_exactly_where_its_text_is(tmp_path: Pa
     )
     flags = ", ".join(f"n_{i}" for i in range(len(names)))
     matches = ", ".join(
-        is_number(exp.column(f"p_{i}")).sql(dialect="duckdb") for i in range(len(names))
+        is_number(exp.column(f"p_{i}"), "duckdb").sql(dialect="duckdb") for i in range(len(names))
     )
     with EventStore("256MB") as store:
         ingest(store.connection, [(path, path.name)], names, range(len(names)))
@@ -403,7 +404,42 @@ def test_a_typed_number_field_is_a_number_exactly_where_its_text_is(tmp_path: Pa
         ).fetchall()
     assert [txid for txid, _, _ in rows] == ["a", "b", "c"]
     for _, flagged, matched in rows:
-        assert [bool(f) for f in flagged] == [bool(m) for m in matched]
-    assert rows[0][1] == [spec[3] for spec in fields.values()]
-    assert rows[1][1] == [spec[4] for spec in fields.values()]
-    assert not any(rows[2][1])  # absent: not a number (the accounting says `missing` first)
+        told = {n: f for n, f in zip(names, flagged, strict=True) if f is not None}
+        assert set(told) == integers  # the reader tells exactly these fields
+        assert all(f == bool(m) for f, m in zip(flagged, matched, strict=True) if f is not None)
+    assert [bool(m) for m in rows[0][2]] == [spec[3] for spec in fields.values()]
+    assert [bool(m) for m in rows[1][2]] == [spec[4] for spec in fields.values()]
+    assert not any(rows[2][1]) and not any(rows[2][2])  # absent: the accounting says `missing`
+
+
+def test_integer_fields_sum_max_and_latest_as_from_json_lines(tmp_path: Path) -> None:
+    """Every number property typed BIGINT in the STRUCT, so the Parquet reader tells them
+    numbers by their type (sum, max and latest read its word), some events lacking them."""
+    events = [
+        request(1_500_000, txid="a"),
+        request(txid="no-tokens"),  # no tokens: a `missing` problem, as from JSON Lines
+        request(-500_000, txid="b"),  # a negative integer is a number
+        event("storage", gb=40),
+        event("storage", gb=75, at="2026-11-20T00:00:00Z"),
+        event("storage"),  # no gb
+        event("seat_count", seats=12, at="2026-11-05T00:00:00Z"),
+        event("seat_count", seats=9, at="2026-11-25T00:00:00Z"),
+    ]
+    from_json = replay(tmp_path / "json", events)
+    from_parquet = as_parquet(tmp_path / "parquet", events, "struct")
+    assert json.loads(to_json(from_parquet)) == json.loads(to_json(from_json))
+    quantities = {
+        li.product_id: li.quantity
+        for li in from_parquet.invoices[0].line_items
+        if isinstance(li, UsageLine)
+    }
+    # tokens of model a: 1,500,000 - 500,000 = 1,000,000, billed per million: 1; peak gb:
+    # max(40, 75) = 75; seats: the latest reading, 9 (Nov 25)
+    assert (quantities["tokens"], quantities["peak"], quantities["seats"]) == (
+        Decimal("1"),
+        Decimal("75"),
+        Decimal("9"),
+    )
+    problems = from_parquet.accounting.metric_problems
+    assert problems["tokens"]["missing"].examples == ["no-tokens"]
+    assert problems["peak"]["missing"].events == 1
