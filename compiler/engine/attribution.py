@@ -82,7 +82,7 @@ def attribute(
     contracts: Sequence[ContractInstance],
     slices: Sequence[SliceRow],
     files: Sequence[tuple[Path, str]],
-    numeric: Sequence[int] = (),
+    numeric: Sequence[int],
 ) -> list[Conflict]:
     """Create the views `classified` and `attributed` over the view `parsed` (with the number
     columns of `numeric`, see ingest); the conflicting

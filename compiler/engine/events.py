@@ -45,9 +45,9 @@ def prop_column(i: int) -> str:
 
 def number_column(i: int) -> str:
     """For a property a metric sums or takes the largest or latest of (the i-th used): whether
-    its text is a number (metering.is_number) where its reader can tell without matching the
-    text, which costs as much as a regular expression per event in every query that reads it;
-    NULL where the reader cannot (see metering.Columns.is_number)."""
+    its text is a number (metering.matches_number), where its reader can tell without matching
+    the text (a regular expression per event in every query that reads it); NULL where the
+    reader cannot (see metering.Columns.is_number)."""
     return f"n_{i}"
 
 

@@ -9,7 +9,7 @@ column (`n_0`, ..., NULL where it could not), and the text is matched only where
 
 The builders return expressions; an executor (executors.py) renders them for its dialect.
 Most of a query reads the same in both; the few functions that do not transpile are chosen
-per dialect here, each beside its reason: `is_number` (a full regex match), `_first_lists`
+per dialect here, each beside its reason: `matches_number` (a full regex match), `_first_lists`
 (the example lists of the groups that start first, in input order).
 """
 
@@ -50,14 +50,14 @@ class Columns:
 
     def is_number(self, name: str, dialect: Dialect, table: str | None = None) -> exp.Expr:
         """Whether the property's text is a number: its reader's word where it has one, else
-        the text's match (NULL when absent)."""
+        the text's match. When the property is absent: NULL or false."""
         i = self.index[name]
         if i not in self.numeric:
             raise KeyError(f"property {name!r} has no number column")
         return exp.func(
             "coalesce",
             exp.column(number_column(i), table=table),
-            is_number(self(name, table), dialect),
+            matches_number(self(name, table), dialect),
         )
 
     def number(self, name: str, dialect: Dialect, table: str | None = None) -> exp.Expr:
@@ -89,7 +89,7 @@ def needed_properties(plan_metrics: list[MetricPlan], products: list[ProductPlan
     return sorted(names)
 
 
-def is_number(value: exp.Expr, dialect: Dialect) -> exp.Expr:
+def matches_number(value: exp.Expr, dialect: Dialect) -> exp.Expr:
     """Whether the whole text is a number (NUMBER_PATTERN)."""
     if dialect == "spark":
         # RLIKE finds a match anywhere, and Java's `$` also matches before a final line
@@ -360,18 +360,16 @@ def accounting_keys(
     return sorted(names)
 
 
-def accounting_groups_query(
-    keys: list[str], numbers: list[str], prop: Columns, examples: int
-) -> exp.Select:
+def accounting_groups_query(keys: list[str], prop: Columns, examples: int) -> exp.Select:
     """Every parsed event (view `classified`), grouped by everything its accounting depends on:
     its attribution bucket (`attribution`, NULL when attributed), contract, slice of the period
     (each period cut at every segment boundary of every product, so that a slice lies inside
     one segment of each), event type, the properties of `accounting_keys`, and whether each
-    property of `numbers` is a number (`state_i`, see number_state). Events of one group land
-    in one bucket and have the same problems, so the attribution counts, the classification
-    and the problem report run once per group instead of once per event. Each group keeps its
-    first `examples` transaction IDs and their `seq`s, in input order. Run by the store
-    (DuckDB), like attribution."""
+    property with a number column (`prop.numeric`) is a number (`state_i`, see number_state).
+    Events of one group land in one bucket and have the same problems, so the attribution
+    counts, the classification and the problem report run once per group instead of once per
+    event. Each group keeps its first `examples` transaction IDs and their `seq`s, in input
+    order. Run by the store (DuckDB), like attribution."""
     grouped = [
         exp.column("bucket", table="e"),
         exp.column("contract_id", table="e"),
@@ -379,6 +377,7 @@ def accounting_groups_query(
         exp.column("event_type", table="e"),
         *[prop(k, "e") for k in keys],
     ]
+    numbers = [prop.names[i] for i in prop.numeric]
     states = [number_state(prop, n, "e") for n in numbers]
     selected: list[exp.Expr] = [
         grouped[0].copy().as_("attribution"),

@@ -13,6 +13,7 @@ read twice, in different batches, as a JSON Lines file given twice is.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,7 +63,7 @@ def read_parquet_files(
     files: Sequence[tuple[int, Path]],
     shown: Sequence[tuple[Path, str]],
     names: Sequence[str],
-    numeric: Sequence[int] = (),
+    numeric: Sequence[int],
 ) -> tuple[int, list[Rejected]]:
     """Read `files` (file index, path) into `parquet_rows`; the rows read, and the rejections.
     Each row's `seq` is its file index × FILE_STRIDE + its row number (from 1). The properties
@@ -172,12 +173,26 @@ SMALL_INTEGERS = {
     "UINTEGER",
     "UBIGINT",
 }
+DECIMAL_TYPE = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
+
+
+def always_a_number(kind: str) -> bool:
+    """Whether every value of a Parquet field of type `kind` is a number by NUMBER_PATTERN's
+    rule: a small integer, or a decimal with at most 20 integer digits and 9 decimal places
+    (DuckDB writes its text as `-1.50`, `0.500`)."""
+    if kind in SMALL_INTEGERS:
+        return True
+    decimal = DECIMAL_TYPE.fullmatch(kind)
+    if decimal is None:
+        return False
+    width, scale = int(decimal[1]), int(decimal[2])
+    return width - scale <= 20 and scale <= 9
 
 
 def _number(name: str, fields: Schema | None) -> str:
     """SQL for the number column of property `name` (events.number_column): whether the row's
-    field is present where it is a small integer, else NULL (its text tells)."""
-    if fields is not None and fields.get(name) in SMALL_INTEGERS:
+    field is present where every value of its type is a number, else NULL (its text tells)."""
+    if fields is not None and always_a_number(fields.get(name, "")):
         return f"{_property(name, fields)} IS NOT NULL"
     return "CAST(NULL AS BOOLEAN)"
 
@@ -205,7 +220,7 @@ def _read_batch(
         f", CAST({_property(n, fields)} AS VARCHAR) AS {prop_column(i)}"
         for i, n in enumerate(names)
     )
-    numbers = "".join(f", {_number(names[i], fields)}" for i in numeric)
+    numbers = "".join(f", {_number(names[i], fields)} AS {number_column(i)}" for i in numeric)
     # A timestamp typed as one (any precision, with a time zone or taken as UTC) is taken as it
     # is. Any other value is read as text, by the JSON Lines rules: a string, or another type's
     # text (a DATE's 2026-11-10, an epoch number, a TIME, bytes as the text they hold), which
@@ -242,9 +257,10 @@ def _read_batch(
         source = f"SELECT * REPLACE (CAST(timestamp AS VARCHAR) AS timestamp) FROM ({source})"
     params: list[Any] = [[str(path) for _, path in batch], [i for i, _ in batch]]
     connection.execute(
-        f"""INSERT INTO parquet_rows
-        SELECT seq, CAST({reason} AS UTINYINT), transaction_id, customer_id, event_type,
-               moment{props}, hash(customer_id, event_type, timestamp, properties){numbers}
+        f"""INSERT INTO parquet_rows BY NAME
+        SELECT seq, CAST({reason} AS UTINYINT) AS reason, transaction_id, customer_id,
+               event_type, moment AS timestamp{props},
+               hash(customer_id, event_type, timestamp, properties) AS content{numbers}
         FROM (SELECT *, {moment} AS moment, {missing} AS missing FROM ({source}))""",
         params,
     )

@@ -148,7 +148,6 @@ def _replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
         )
         groups = accounting_groups_query(
             accounting_keys(list(plan.metrics.values()), usage_products),
-            number_properties(list(plan.metrics.values())),
             columns,
             EXAMPLES,
         ).sql(dialect="duckdb")

@@ -19,8 +19,9 @@ from compiler.api import compile_package
 from compiler.engine.metering import (
     Columns,
     Dialect,
+    accounting_groups_query,
     classification_query,
-    is_number,
+    matches_number,
     needed_properties,
     number_properties,
     problems_query,
@@ -61,6 +62,31 @@ def test_spark_queries_parse_as_spark_and_use_no_duckdb_functions() -> None:
         assert not DUCKDB_ONLY.search(sql), sql
 
 
+@pytest.mark.parametrize("dialect", ["duckdb", "spark"])
+def test_a_number_is_matched_only_where_its_reader_did_not_tell(dialect: Dialect) -> None:
+    """Every place a query reads a property as a number asks its number column first (the
+    Parquet reader's word, see events.number_column) and matches the text only where that is
+    NULL: a match costs 0.22 s per 10M events, a told one 0.04 s."""
+    from compiler.plan.ir import MetricPlan, ProductPlan
+
+    metric = MetricPlan(
+        id="tokens",
+        name="Tokens",
+        kind="simple",
+        event_types=("request",),
+        aggregate="sum",
+        property="tokens",
+    )
+    product = ProductPlan(id="tokens", name="Tokens", type="usage", metric="tokens")
+    columns = Columns(["model", "tokens"], number_properties([metric]))
+    sql = usage_query(product, metric, columns, dialect).sql(dialect=dialect)
+    # tokens is p_1: its number column is n_1, then the text's match
+    assert re.search(r"COALESCE\(e\.n_1, (REGEXP_FULL_MATCH|e\.p_1 RLIKE)", sql), sql
+    assert len(re.findall(r"REGEXP_FULL_MATCH|RLIKE", sql)) == 1, sql
+    groups = accounting_groups_query([], columns, 3).sql(dialect="duckdb")
+    assert "COALESCE(COALESCE(e.n_1, REGEXP_FULL_MATCH(e.p_1" in groups, groups
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -81,8 +107,10 @@ def test_spark_queries_parse_as_spark_and_use_no_duckdb_functions() -> None:
 def test_a_number_is_the_whole_text(text: str, expected: bool) -> None:
     """DuckDB's full match, and the anchored pattern Spark gets, run here on DuckDB's RE2."""
     value = exp.Literal.string(text)
-    full = duckdb.execute(f"SELECT {is_number(value, 'duckdb').sql(dialect='duckdb')}").fetchone()
-    spark_pattern = is_number(value, "spark")
+    full = duckdb.execute(
+        f"SELECT {matches_number(value, 'duckdb').sql(dialect='duckdb')}"
+    ).fetchone()
+    spark_pattern = matches_number(value, "spark")
     assert isinstance(spark_pattern, exp.RegexpLike)
     anchored = exp.func("regexp_matches", value, spark_pattern.expression)
     partial = duckdb.execute(f"SELECT {anchored.sql(dialect='duckdb')}").fetchone()

@@ -358,12 +358,12 @@ def test_a_parquet_suffix_in_any_case_is_parquet(tmp_path: Path) -> None:
 
 
 def test_a_typed_number_field_is_a_number_exactly_where_its_text_is(tmp_path: Path) -> None:
-    """The Parquet reader tells a small integer field a number without matching its text
-    (parquet_events.SMALL_INTEGERS, the number column `n_i`); any other type is told by its
-    text, by the queries. The word of the number column, where it has one, must be the text's
-    match."""
+    """The Parquet reader tells a field a number without matching its text where every value of
+    its type is one (parquet_events.always_a_number, the number column `n_i`); any other type
+    is told by its text, by the queries. The number column's word, where it has one, must be
+    the text's match."""
     from compiler.engine.ingest import ingest
-    from compiler.engine.metering import is_number
+    from compiler.engine.metering import matches_number
     from compiler.engine.store import EventStore
 
     # name: (type, value in row a, in row b, a number in a, in b); row c: all NULL
@@ -375,11 +375,15 @@ def test_a_typed_number_field_is_a_number_exactly_where_its_text_is(tmp_path: Pa
         "huge": ("HUGEINT", "100000000000000000000000", "1", False, True),
         "double": ("DOUBLE", "1.5", "1e25", True, False),  # texts 1.5 and 1e+25
         "decimal": ("DECIMAL(10, 3)", "1.5", "-2", True, True),  # 1.500 and -2.000
+        # 12 places: 1.500000000000 is a number (zeros past the 9th), 1.123456789012 is not
+        "fine": ("DECIMAL(18, 12)", "1.5", "1.123456789012", True, False),
+        # 38 digits: 10^25 has 26 integer digits
+        "wide": ("DECIMAL(38, 0)", "7", "10000000000000000000000000", True, False),
         "flag": ("BOOLEAN", "true", "false", False, False),
         "text": ("VARCHAR", "'7'", "' 7'", True, False),
     }
     names = list(fields)
-    integers = {"tiny", "big", "ubig"}
+    always = {"tiny", "big", "ubig", "decimal"}
 
     def row(txid: str, column: int) -> str:
         values = ", ".join(
@@ -395,7 +399,8 @@ def test_a_typed_number_field_is_a_number_exactly_where_its_text_is(tmp_path: Pa
     )
     flags = ", ".join(f"n_{i}" for i in range(len(names)))
     matches = ", ".join(
-        is_number(exp.column(f"p_{i}"), "duckdb").sql(dialect="duckdb") for i in range(len(names))
+        matches_number(exp.column(f"p_{i}"), "duckdb").sql(dialect="duckdb")
+        for i in range(len(names))
     )
     with EventStore("256MB") as store:
         ingest(store.connection, [(path, path.name)], names, range(len(names)))
@@ -405,7 +410,7 @@ def test_a_typed_number_field_is_a_number_exactly_where_its_text_is(tmp_path: Pa
     assert [txid for txid, _, _ in rows] == ["a", "b", "c"]
     for _, flagged, matched in rows:
         told = {n: f for n, f in zip(names, flagged, strict=True) if f is not None}
-        assert set(told) == integers  # the reader tells exactly these fields
+        assert set(told) == always  # the reader tells exactly these fields
         assert all(f == bool(m) for f, m in zip(flagged, matched, strict=True) if f is not None)
     assert [bool(m) for m in rows[0][2]] == [spec[3] for spec in fields.values()]
     assert [bool(m) for m in rows[1][2]] == [spec[4] for spec in fields.values()]
