@@ -41,7 +41,8 @@ SliceRow = tuple[str, datetime, datetime, datetime]
 @dataclass
 class Attribution:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BUCKETS, 0))
-    examples: dict[str, list[str]] = field(default_factory=dict)
+    # each bucket's first few events, by `seq` (their transaction IDs: transaction_ids)
+    example_seqs: dict[str, list[int]] = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
 
 
@@ -140,29 +141,35 @@ def attribute(
 
 
 def bucket_counts(connection: duckdb.DuckDBPyConnection) -> Attribution:
-    """The events of each attribution bucket, and the first few of each, in input order, from
+    """The events of each attribution bucket, and the `seq`s of the first few of each, from
     table `accounting_groups` (metering.accounting_groups_query)."""
     result = Attribution()
     rows = connection.execute(f"""
-        SELECT attribution, sum(events), arg_min(examples, first_seq, {EXAMPLES}),
-               arg_min(example_seqs, first_seq, {EXAMPLES})
+        SELECT attribution, sum(events), arg_min(example_seqs, first_seq, {EXAMPLES})
         FROM accounting_groups WHERE attribution IS NOT NULL GROUP BY attribution
     """).fetchall()
-    for bucket, count, examples, seqs in rows:
+    for bucket, count, seqs in rows:
         result.counts[bucket] = int(count)
-        result.examples[bucket] = merge_examples(examples, seqs)
+        result.example_seqs[bucket] = first_seqs(seqs)
     return result
 
 
-def merge_examples(examples: Sequence[Sequence[str]], seqs: Sequence[Sequence[int]]) -> list[str]:
-    """The first `EXAMPLES` transaction IDs in input order, from the example lists of the
-    accounting groups that start first (`examples`, with their `seq`s alongside)."""
-    firsts = sorted(
-        (seq, transaction_id)
-        for group_seqs, ids in zip(seqs, examples, strict=True)
-        for seq, transaction_id in zip(group_seqs, ids, strict=True)
-    )
-    return [transaction_id for _, transaction_id in firsts[:EXAMPLES]]
+def first_seqs(lists: Iterable[Sequence[int]]) -> list[int]:
+    """The first `EXAMPLES` events in input order, from the example `seq` lists of the
+    accounting groups that start first."""
+    return sorted(seq for seqs in lists for seq in seqs)[:EXAMPLES]
+
+
+def transaction_ids(connection: duckdb.DuckDBPyConnection, seqs: Iterable[int]) -> dict[int, str]:
+    """The transaction IDs of the parsed events with these `seq`s (the few examples a replay
+    shows): one scan of the events' `seq`s."""
+    wanted = sorted({int(seq) for seq in seqs})
+    if not wanted:
+        return {}
+    rows = connection.execute(
+        f"SELECT seq, transaction_id FROM parsed WHERE seq IN ({', '.join(map(str, wanted))})"
+    ).fetchall()
+    return {int(seq): str(txid) for seq, txid in rows}
 
 
 def _conflicts(

@@ -25,7 +25,8 @@ from compiler.engine.attribution import (
     Attribution,
     attribute,
     bucket_counts,
-    merge_examples,
+    first_seqs,
+    transaction_ids,
 )
 from compiler.engine.contracts import ContractInstance, place_contracts
 from compiler.engine.executors import Engine, Executor, open_executor
@@ -185,7 +186,7 @@ def _replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
         store.create_priced(rated.priced_rows)
         executor.share("priced")
         accounting = _accounting(
-            executor, plan, usage_products, columns, ingested, attributed, rated.unpriced
+            store, executor, plan, usage_products, columns, ingested, attributed, rated.unpriced
         )
     return ReplayResult(scenario=inputs.name, invoices=invoices, accounting=accounting)
 
@@ -472,6 +473,7 @@ def _slice_segments(
 
 
 def _accounting(
+    store: EventStore,
     executor: Executor,
     plan: RatingPlan,
     products: list[tuple[ProductPlan, MetricPlan]],
@@ -481,29 +483,44 @@ def _accounting(
     unpriced: list[UnpricedUsage],
 ) -> Accounting:
     buckets = {"unmetered": 0, "unpriced": 0, "rated": 0}
-    examples = dict(attributed.examples)
-    if ingested.rejected:
-        examples["invalid"] = [
-            r.transaction_id or f"{r.file}:{r.line}" for r in ingested.rejected[:EXAMPLES]
-        ]
+    example_seqs = dict(attributed.example_seqs)
     classified = classification_query(
         list(plan.metrics.values()), products, columns, EXAMPLES, executor.dialect
     )
     for row in executor.rows(classified):
         buckets[row["bucket"]] = int(row["events"])
         if row["bucket"] != "rated":  # examples are for tracing problems
-            examples[row["bucket"]] = merge_examples(row["examples"], row["example_seqs"])
-    problems: dict[str, dict[str, Problem]] = {}
+            example_seqs[row["bucket"]] = first_seqs(row["example_seqs"])
+    found: dict[str, dict[str, tuple[int, list[int]]]] = {}
     for metric in plan.metrics.values():
         query = problems_query(metric, columns, EXAMPLES, executor.dialect)
         if query is None:
             continue
         # by name: the engines' hash aggregation leaves row order to chance
         for row in sorted(executor.rows(query), key=lambda r: str(r["problem"])):
-            problems.setdefault(metric.id, {})[row["problem"]] = Problem(
-                events=int(row["events"]),
-                examples=merge_examples(row["examples"], row["example_seqs"]),
+            found.setdefault(metric.id, {})[row["problem"]] = (
+                int(row["events"]),
+                first_seqs(row["example_seqs"]),
             )
+    shown = transaction_ids(
+        store.connection,
+        [
+            *(s for seqs in example_seqs.values() for s in seqs),
+            *(s for kinds in found.values() for _, seqs in kinds.values() for s in seqs),
+        ],
+    )
+    examples = {bucket: [shown[s] for s in seqs] for bucket, seqs in example_seqs.items()}
+    if ingested.rejected:
+        examples["invalid"] = [
+            r.transaction_id or f"{r.file}:{r.line}" for r in ingested.rejected[:EXAMPLES]
+        ]
+    problems = {
+        metric_id: {
+            problem: Problem(events=events, examples=[shown[s] for s in seqs])
+            for problem, (events, seqs) in kinds.items()
+        }
+        for metric_id, kinds in found.items()
+    }
     return Accounting(
         read=ingested.read,
         invalid=len(ingested.rejected),
