@@ -160,18 +160,6 @@ def first_seqs(lists: Iterable[Sequence[int]]) -> list[int]:
     return sorted(seq for seqs in lists for seq in seqs)[:EXAMPLES]
 
 
-def transaction_ids(connection: duckdb.DuckDBPyConnection, seqs: Iterable[int]) -> dict[int, str]:
-    """The transaction IDs of the parsed events with these `seq`s (the few examples a replay
-    shows): one scan of the events' `seq`s."""
-    wanted = sorted({int(seq) for seq in seqs})
-    if not wanted:
-        return {}
-    rows = connection.execute(
-        f"SELECT seq, transaction_id FROM parsed WHERE seq IN ({', '.join(map(str, wanted))})"
-    ).fetchall()
-    return {int(seq): str(txid) for seq, txid in rows}
-
-
 def _conflicts(
     connection: duckdb.DuckDBPyConnection, files: Sequence[tuple[Path, str]]
 ) -> list[Conflict]:

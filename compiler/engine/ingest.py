@@ -420,6 +420,55 @@ def _create_views(
     connection.execute("CREATE TEMP VIEW contents AS " + " UNION ALL ".join(contents))
 
 
+def transaction_ids(connection: duckdb.DuckDBPyConnection, seqs: Iterable[int]) -> dict[int, str]:
+    """The transaction IDs of the parsed events (view `parsed`) with these `seq`s: the few
+    examples a replay shows. The JSON Lines readers' rows are fetched by their rowid (a line's
+    `seq` is computed from it, so a filter on `seq` would read all of them: 0.16 s at 10M
+    events), the others by their `seq` column."""
+    wanted = sorted({int(seq) for seq in seqs})
+    if not wanted:
+        return {}
+    files = {
+        index: (typed, slow, first_row)
+        for index, typed, slow, first_row in connection.execute(
+            "SELECT file_index, typed, slow, first_row FROM file_index"
+        ).fetchall()
+    }
+    rowids: dict[str, list[int]] = {"typed_lines": [], "fast_lines": []}
+    for seq in wanted:
+        index, position = divmod(seq, FILE_STRIDE)
+        typed, slow, first_row = files.get(index, (False, True, 0))
+        if typed or not slow:
+            rowids["typed_lines" if typed else "fast_lines"].append(first_row + position - 1)
+    seq_list = ", ".join(map(str, wanted))
+    parts = [f"SELECT seq, transaction_id FROM slow_lines WHERE seq IN ({seq_list})"]
+    if connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'parquet_rows'"
+    ).fetchone() != (0,):
+        parts.append(
+            "SELECT seq, transaction_id FROM parquet_rows "
+            f"WHERE seq IN ({seq_list}) AND reason IS NULL"
+        )
+    for table, rows in rowids.items():
+        if rows:
+            reader = "f.typed" if table == "typed_lines" else "NOT f.slow"
+            parts.append(
+                f"SELECT f.file_index * {FILE_STRIDE} + l.rowid - f.first_row + 1, "
+                f"l.transaction_id FROM {table} l JOIN file_index f USING (file_index) "
+                f"WHERE l.rowid IN ({', '.join(map(str, rows))}) AND {reader} AND l.plain"
+            )
+    sought = set(wanted)  # a rowid sought in one file may be a line of another
+    found = {
+        int(seq): str(txid)
+        for seq, txid in connection.execute(" UNION ALL ".join(parts)).fetchall()
+        if int(seq) in sought
+    }
+    missing = [seq for seq in wanted if seq not in found]
+    if missing:
+        raise LookupError(f"no parsed event has seq {missing[0]} (of {len(missing)} sought)")
+    return found
+
+
 def _prefixed(columns: str, table: str) -> str:
     return ", ".join(f"{table}.{c}" for c in columns.split(", "))
 

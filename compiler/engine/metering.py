@@ -386,7 +386,7 @@ def accounting_groups_query(keys: list[str], prop: Columns, examples: int) -> ex
         *[st.copy().as_(state_alias(prop, n)) for st, n in zip(states, numbers, strict=True)],
         exp.Count(this=exp.Star()).as_("events"),
         # the first events' seqs only (DuckDB's top-k min): their transaction IDs are looked up
-        # for the few examples shown (attribution.transaction_ids); carrying every group's IDs along
+        # for the few examples shown (ingest.transaction_ids); carrying every group's IDs along
         # cost 0.2-0.5 s more at 10M events
         exp.Anonymous(
             this="min", expressions=[exp.column("seq"), exp.Literal.number(examples)]

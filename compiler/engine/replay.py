@@ -26,11 +26,10 @@ from compiler.engine.attribution import (
     attribute,
     bucket_counts,
     first_seqs,
-    transaction_ids,
 )
 from compiler.engine.contracts import ContractInstance, place_contracts
 from compiler.engine.executors import Engine, Executor, open_executor
-from compiler.engine.ingest import Ingested, ingest
+from compiler.engine.ingest import Ingested, ingest, transaction_ids
 from compiler.engine.invoice import (
     Accounting,
     Invoice,

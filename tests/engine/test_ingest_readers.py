@@ -829,3 +829,51 @@ def test_a_time_of_the_right_shape_that_is_no_time_is_left_to_python_alone(
     assert [(file, line) for file, line, _ in rejected] == [("odd.jsonl", 2)]
     assert rejected[0][2].startswith(f"invalid timestamp '{moment}'")
     assert read == 3
+
+
+def test_transaction_ids_are_found_by_seq_in_every_reader(tmp_path: Path) -> None:
+    """ingest.transaction_ids fetches the JSON Lines readers' rows by rowid, not by the view's
+    `seq`: it must give the view's transaction ID for every event, wherever its reader put it
+    (a typed file's odd line goes to the Python reader's table under the typed reader's seq)."""
+    from compiler.engine.ingest import transaction_ids
+
+    lines = [event_line(f"t{i}") for i in range(300)]
+    lines[7] = event_line("odd", "1e3")  # an exponent: left to the Python reader
+    lines.insert(20, "")  # blank lines shift the line numbers, not the positions
+    typed = tmp_path / "typed.jsonl"
+    typed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    objects = tmp_path / "objects.jsonl"  # too many odd lines for the typed reader
+    objects.write_text(
+        "\n".join([event_line("m1"), event_line("m2", "1e3"), event_line("m3")]) + "\n",
+        encoding="utf-8",
+    )
+    again = tmp_path / "again.jsonl"
+    again.write_text(event_line("x") + "\n" + event_line("y") + "\n", encoding="utf-8")
+    parquet = tmp_path / "rows.parquet"
+    with duckdb.connect() as connection:
+        connection.execute(
+            f"COPY (SELECT 'p' || range AS transaction_id, 'acme' AS customer_id, "
+            "'request' AS event_type, '2026-11-10T12:00:00Z' AS timestamp, "
+            f"MAP {{'tokens': '1'}} AS properties FROM range(5)) TO '{parquet}' (FORMAT parquet)"
+        )
+    files = [(typed, "typed"), (objects, "objects"), (again, "again"), (again, "twice")]
+    files.append((parquet, "p"))
+    with EventStore("256MB") as store:
+        ingest(store.connection, files, NAMES)
+        by_view = dict(
+            store.connection.execute("SELECT seq, transaction_id FROM parsed").fetchall()
+        )
+        assert len(by_view) == 300 + 3 + 2 + 2 + 5
+        readers = store.connection.execute(
+            "SELECT count(*) FILTER (typed), count(*) FILTER (NOT typed AND NOT slow) "
+            "FROM file_index"
+        ).fetchone()
+        # typed: typed.jsonl and again.jsonl's first reading (its second is Python's); objects:
+        # objects.jsonl; the Parquet reader and the Python reader keep `seq` columns
+        assert readers == (2, 1)
+        assert transaction_ids(store.connection, list(by_view)) == by_view
+        assert transaction_ids(store.connection, []) == {}
+        some = sorted(by_view)[5:12]  # across the odd line
+        assert transaction_ids(store.connection, some) == {s: by_view[s] for s in some}
+        with pytest.raises(LookupError, match="no parsed event has seq"):
+            transaction_ids(store.connection, [max(by_view) + 1])
