@@ -380,6 +380,18 @@ def _is_parquet(path: Path) -> bool:
     return path.suffix.lower() == ".parquet"
 
 
+# A JSON Lines reader's row's `seq`: its file's index, then its position among the file's lines
+# (rowid - the file's first rowid + 1); `l` a reader's table, `f` the file's row of file_index.
+LINE_SEQ = f"f.file_index * {FILE_STRIDE} + l.rowid - f.first_row + 1"
+# Which rows of each JSON Lines reader's table the view `parsed` reads.
+READ_ROWS = {"typed_lines": "f.typed AND l.plain", "fast_lines": "NOT f.slow AND l.plain"}
+
+
+def _reader_rows(table: str) -> str:
+    """FROM ... WHERE for the rows of a JSON Lines reader's table that `parsed` reads."""
+    return f"{table} l JOIN file_index f USING (file_index) WHERE {READ_ROWS[table]}"
+
+
 def _create_views(
     connection: duckdb.DuckDBPyConnection,
     names: Sequence[str],
@@ -391,22 +403,20 @@ def _create_views(
     keeps it apart from the fields), each over the rows of the four readers. Only the Parquet
     reader knows any number column (`n_i`); the JSON Lines readers' are NULL."""
     fields = "transaction_id, customer_id, event_type, timestamp"
-    line_seq = f"f.file_index * {FILE_STRIDE} + l.rowid - f.first_row + 1"
-    typed = "typed_lines l JOIN file_index f USING (file_index) WHERE f.typed AND l.plain"
-    fast = "fast_lines l JOIN file_index f USING (file_index) WHERE NOT f.slow AND l.plain"
+    typed, fast = _reader_rows("typed_lines"), _reader_rows("fast_lines")
     parquet = "parquet_rows r WHERE r.reason IS NULL"
     unknown = "".join(f", CAST(NULL AS BOOLEAN) AS {number_column(i)}" for i in numeric)
     line_fields = f"{_prefixed(fields, 'l')}{_columns(names, 'l')}{unknown}"
     parsed = [
-        f"SELECT {line_seq} AS seq, {line_fields} FROM {typed}",
-        f"SELECT {line_seq}, {line_fields} FROM {fast}",
+        f"SELECT {LINE_SEQ} AS seq, {line_fields} FROM {typed}",
+        f"SELECT {LINE_SEQ}, {line_fields} FROM {fast}",
         f"SELECT seq, {fields}{_columns(names)}{unknown} FROM slow_lines",
     ]
     contents = [
         f"SELECT f.file_index * {FILE_STRIDE} + c.rowid - f.content_row + 1 AS seq, c.content "
         "FROM line_contents c JOIN file_index f USING (file_index) "
         "WHERE f.typed AND NOT c.doubtful",
-        f"SELECT {line_seq}, l.content FROM {fast}",
+        f"SELECT {LINE_SEQ}, l.content FROM {fast}",
         "SELECT seq, content FROM slow_lines",
     ]
     if with_parquet:
@@ -451,11 +461,9 @@ def transaction_ids(connection: duckdb.DuckDBPyConnection, seqs: Iterable[int]) 
         )
     for table, rows in rowids.items():
         if rows:
-            reader = "f.typed" if table == "typed_lines" else "NOT f.slow"
             parts.append(
-                f"SELECT f.file_index * {FILE_STRIDE} + l.rowid - f.first_row + 1, "
-                f"l.transaction_id FROM {table} l JOIN file_index f USING (file_index) "
-                f"WHERE l.rowid IN ({', '.join(map(str, rows))}) AND {reader} AND l.plain"
+                f"SELECT {LINE_SEQ}, l.transaction_id FROM {_reader_rows(table)} "
+                f"AND l.rowid IN ({', '.join(map(str, rows))})"
             )
     sought = set(wanted)  # a rowid sought in one file may be a line of another
     found = {
