@@ -94,6 +94,21 @@ def write_customers(path: Path) -> None:
     path.write_text("".join(lines), encoding="utf-8")
 
 
+def write_parquet(jsonl: Path, output: Path) -> None:
+    """The events of `jsonl` as Parquet, `properties` a STRUCT with typed fields."""
+    import duckdb
+
+    duckdb.sql(
+        "COPY (SELECT * FROM read_json(?, format='newline_delimited', columns={"
+        "'transaction_id': 'VARCHAR', 'customer_id': 'VARCHAR', 'event_type': 'VARCHAR', "
+        "'timestamp': 'VARCHAR', 'properties': 'STRUCT(model_name VARCHAR, region VARCHAR, "
+        "user_id VARCHAR, project_id VARCHAR, input_tokens BIGINT, output_tokens BIGINT, "
+        "tool VARCHAR)'})) TO ? "
+        "(FORMAT parquet)",
+        params=[str(jsonl), str(output)],
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("count", type=int)
@@ -107,17 +122,7 @@ def main() -> None:
             out.write(line)
             out.write("\n")
     if args.output.suffix == ".parquet":
-        import duckdb
-
-        duckdb.sql(
-            "COPY (SELECT * FROM read_json(?, format='newline_delimited', columns={"
-            "'transaction_id': 'VARCHAR', 'customer_id': 'VARCHAR', 'event_type': 'VARCHAR', "
-            "'timestamp': 'VARCHAR', 'properties': 'STRUCT(model_name VARCHAR, region VARCHAR, "
-            "user_id VARCHAR, project_id VARCHAR, input_tokens BIGINT, output_tokens BIGINT, "
-            "tool VARCHAR)'})) TO ? "
-            "(FORMAT parquet)",
-            params=[str(jsonl), str(args.output)],
-        )
+        write_parquet(jsonl, args.output)
     write_customers(args.output.parent / "customers.yaml")
 
 

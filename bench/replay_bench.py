@@ -8,6 +8,13 @@ separate processes run
      count, max and count distinct per customer and model), timed around the query alone,
 check that both agree on every aggregate, and print events/s, the ratio and each peak RSS.
 
+Each size also times the replay's floor: the same replay over one event of each customer, event
+type and model (about 8,000 events, taken from the file's first million, in the file's format),
+which makes the same invoices with the same lines while reading next to nothing. It is what a
+replay costs whatever the volume (start-up, the package and customers, rating, the invoices
+and their output). `bound` is (floor + query) / query: the ratio a replay would reach if its
+reading, deduplicating and aggregating cost no more than the hand-written query does.
+
     python bench/replay_bench.py 1000000 [10000000 ...] [--parquet] [--memory-limit 1GB]
                                  [--bad-lines N]
 
@@ -26,6 +33,8 @@ import time
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
+
+from generate_events import write_parquet
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data"
@@ -107,6 +116,41 @@ def with_bad_lines(events: Path, bad: int) -> Path:
     return path
 
 
+FLOOR_SOURCE_LINES = 1_000_000
+
+
+def floor_events(events: Path) -> Path:
+    """One event of each (customer, event type, model) of `events`' first million lines, in
+    the same format (made once, beside it). Every such combination occurs there, so the floor's
+    invoices have the lines of the whole file's (the benchmark checks it)."""
+    jsonl = events.with_suffix(".jsonl")
+    path = events.with_name(f"{jsonl.stem}-floor{events.suffix}")
+    if path.exists():
+        return path
+    floor_jsonl = path.with_suffix(".jsonl")
+    if not floor_jsonl.exists():
+        seen: set[tuple[str, str, str | None]] = set()
+        with jsonl.open("rb") as source, floor_jsonl.open("wb") as out:
+            for _, line in zip(range(FLOOR_SOURCE_LINES), source, strict=False):
+                event = json.loads(line)
+                key = (
+                    event["customer_id"],
+                    event["event_type"],
+                    event["properties"].get("model_name"),
+                )
+                if key not in seen:
+                    seen.add(key)
+                    out.write(line)
+    if path.suffix == ".parquet":
+        write_parquet(floor_jsonl, path)
+    return path
+
+
+def usage_lines(document: dict) -> int:  # type: ignore[type-arg]
+    invoices = document["invoices"]
+    return sum(line["type"] == "usage" for i in invoices for line in i["line_items"])
+
+
 Aggregates = dict[tuple[str, str], tuple[Decimal, ...]]
 
 
@@ -143,32 +187,14 @@ def main() -> None:
     )
     print(
         f"{'events':>10} {'format':>7} {'replay s':>9} {'query s':>8} {'ratio':>6} "
-        f"{'events/s':>10} {'replay RSS':>11} {'query RSS':>10} agree"
+        f"{'events/s':>10} {'replay RSS':>11} {'query RSS':>10} agree {'floor s':>8} {'bound':>6}"
     )
     for count in args.counts:
         events = ensure_events(count, args.parquet)
+        floor_s, _, floor_output = run_measured(replay_command(floor_events(events), args))
         if args.bad_lines:
             events = with_bad_lines(events, args.bad_lines)
-        replay_s, replay_rss, output = run_measured(
-            [
-                sys.executable,
-                "-m",
-                "compiler.cli",
-                "replay",
-                str(PACKAGE),
-                str(events),
-                "--customers",
-                str(DATA / "customers.yaml"),
-                "--period",
-                PERIOD,
-                "--as-of",
-                "2026-12-03",
-                "--format",
-                "json",
-                "--memory-limit",
-                args.memory_limit,
-            ]
-        )
+        replay_s, replay_rss, output = run_measured(replay_command(events, args))
         _, query_rss, query_out = run_measured(
             [
                 sys.executable,
@@ -183,11 +209,36 @@ def main() -> None:
         document = json.loads(output)
         agree = from_invoices(document) == from_query(query["rows"])
         agree &= document["accounting"]["invalid"] == args.bad_lines
+        query_s = query["seconds"]
         print(
-            f"{count:>10} {events.suffix[1:]:>7} {replay_s:>9.2f} {query['seconds']:>8.2f} "
-            f"{replay_s / query['seconds']:>6.2f} {count / replay_s:>10,.0f} "
-            f"{replay_rss:>8} MiB {query_rss:>6} MiB {'yes' if agree else 'NO'}"
+            f"{count:>10} {events.suffix[1:]:>7} {replay_s:>9.2f} {query_s:>8.2f} "
+            f"{replay_s / query_s:>6.2f} {count / replay_s:>10,.0f} "
+            f"{replay_rss:>8} MiB {query_rss:>6} MiB {'yes' if agree else 'NO':>5} "
+            f"{floor_s:>8.2f} {(floor_s + query_s) / query_s:>6.2f}"
         )
+        if usage_lines(json.loads(floor_output)) != usage_lines(document):
+            print("  (the floor's invoices have fewer usage lines: its figure is too low)")
+
+
+def replay_command(events: Path, args: argparse.Namespace) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "compiler.cli",
+        "replay",
+        str(PACKAGE),
+        str(events),
+        "--customers",
+        str(DATA / "customers.yaml"),
+        "--period",
+        PERIOD,
+        "--as-of",
+        "2026-12-03",
+        "--format",
+        "json",
+        "--memory-limit",
+        args.memory_limit,
+    ]
 
 
 if __name__ == "__main__":
