@@ -189,12 +189,20 @@ def always_a_number(kind: str) -> bool:
     return width - scale <= 20 and scale <= 9
 
 
-def _number(name: str, fields: Schema | None) -> str:
+def _number(name: str, fields: Schema | None, properties: str) -> str:
     """SQL for the number column of property `name` (events.number_column): whether the row's
-    field is present where every value of its type is a number, else NULL (its text tells)."""
-    if fields is not None and always_a_number(fields.get(name, "")):
+    value is present where every value of its type is a number, else NULL (its text tells).
+    The type is the STRUCT field's, or a MAP's (`properties`: the column's type) values'."""
+    kind = fields.get(name, "") if fields is not None else _map_values(properties)
+    if always_a_number(kind):
         return f"{_property(name, fields)} IS NOT NULL"
     return "CAST(NULL AS BOOLEAN)"
+
+
+def _map_values(kind: str) -> str:
+    """The type of a `MAP(VARCHAR, ...)` column's values; "" for any other type."""
+    head = "MAP(VARCHAR, "
+    return kind[len(head) : -1] if kind.startswith(head) and kind.endswith(")") else ""
 
 
 def _property(name: str, fields: Schema | None) -> str:
@@ -220,7 +228,10 @@ def _read_batch(
         f", CAST({_property(n, fields)} AS VARCHAR) AS {prop_column(i)}"
         for i, n in enumerate(names)
     )
-    numbers = "".join(f", {_number(names[i], fields)} AS {number_column(i)}" for i in numeric)
+    numbers = "".join(
+        f", {_number(names[i], fields, schema.get('properties', ''))} AS {number_column(i)}"
+        for i in numeric
+    )
     # A timestamp typed as one (any precision, with a time zone or taken as UTC) is taken as it
     # is. Any other value is read as text, by the JSON Lines rules: a string, or another type's
     # text (a DATE's 2026-11-10, an epoch number, a TIME, bytes as the text they hold), which

@@ -25,22 +25,26 @@ from tests.engine.test_replay_rules import event, replay, request
 
 
 def write_parquet(path: Path, events: list[dict[str, Any]], shape: str = "map") -> None:
-    """`properties` as a MAP of names to value texts, or as a STRUCT (what Spark writes for a
-    JSON object): one field per name any event has, NULL where an event lacks it, integers
-    typed BIGINT and other values text."""
+    """`properties` as a MAP of names to value texts ("map"), a MAP of names to integers
+    ("intmap", where every value is one), or as a STRUCT (what Spark writes for a JSON object):
+    one field per name any event has, NULL where an event lacks it, integers typed BIGINT and
+    other values text."""
     names = sorted({k for e in events for k in e["properties"]})
     integer = {n for n in names if all(isinstance(e["properties"].get(n, 0), int) for e in events)}
     fields = ", ".join(f'"{n}" {"BIGINT" if n in integer else "VARCHAR"}' for n in names)
-    kind = "MAP(VARCHAR, VARCHAR)" if shape == "map" else f"STRUCT({fields})"
+    kind = {"map": "MAP(VARCHAR, VARCHAR)", "intmap": "MAP(VARCHAR, BIGINT)"}.get(
+        shape, f"STRUCT({fields})"
+    )
+    assert shape != "intmap" or integer == set(names), "intmap: every value an integer"
     connection = duckdb.connect()
     connection.execute(
         "CREATE TABLE e (transaction_id VARCHAR, customer_id VARCHAR, event_type VARCHAR, "
         f"timestamp VARCHAR, properties {kind})"
     )
     for e in events:
-        if shape == "map":
-            props = {k: str(v) for k, v in e["properties"].items()}
-            value = "MAP(?::VARCHAR[], ?::VARCHAR[])"
+        if shape in ("map", "intmap"):
+            props = {k: v if shape == "intmap" else str(v) for k, v in e["properties"].items()}
+            value = f"MAP(?::VARCHAR[], ?::{kind[len('MAP(VARCHAR, ') : -1]}[])"
             params = [list(props), list(props.values())]
         else:
             value = "{" + ", ".join(f"'{n}': ?" for n in names) + "}"
@@ -357,6 +361,27 @@ def test_a_parquet_suffix_in_any_case_is_parquet(tmp_path: Path) -> None:
     ]
 
 
+# Typed Parquet values for the number columns' tests. name: (type, value in row a, in row b,
+# a number in a, in b); row c: all NULL.
+TYPED = {
+    "tiny": ("TINYINT", "-128", "0", True, True),
+    "big": ("BIGINT", "-9223372036854775808", "42", True, True),
+    "ubig": ("UBIGINT", "18446744073709551615", "7", True, True),  # 20 digits
+    # Parquet has no 128-bit integer: DuckDB writes one as a DOUBLE (texts 1e+23, 1.0)
+    "huge": ("HUGEINT", "100000000000000000000000", "1", False, True),
+    "double": ("DOUBLE", "1.5", "1e25", True, False),  # texts 1.5 and 1e+25
+    "decimal": ("DECIMAL(10, 3)", "1.5", "-2", True, True),  # 1.500 and -2.000
+    # 12 places: 1.500000000000 is a number (zeros past the 9th), 1.123456789012 is not
+    "fine": ("DECIMAL(18, 12)", "1.5", "1.123456789012", True, False),
+    # 38 digits: 10^25 has 26 integer digits
+    "wide": ("DECIMAL(38, 0)", "7", "10000000000000000000000000", True, False),
+    "flag": ("BOOLEAN", "true", "false", False, False),
+    "text": ("VARCHAR", "'7'", "' 7'", True, False),
+}
+# the types whose every value is a number: the reader tells these without the text
+ALWAYS_NUMBERS = {"tiny", "big", "ubig", "decimal"}
+
+
 def test_a_typed_number_field_is_a_number_exactly_where_its_text_is(tmp_path: Path) -> None:
     """The Parquet reader tells a field a number without matching its text where every value of
     its type is one (parquet_events.always_a_number, the number column `n_i`); any other type
@@ -366,29 +391,12 @@ def test_a_typed_number_field_is_a_number_exactly_where_its_text_is(tmp_path: Pa
     from compiler.engine.metering import matches_number
     from compiler.engine.store import EventStore
 
-    # name: (type, value in row a, in row b, a number in a, in b); row c: all NULL
-    fields = {
-        "tiny": ("TINYINT", "-128", "0", True, True),
-        "big": ("BIGINT", "-9223372036854775808", "42", True, True),
-        "ubig": ("UBIGINT", "18446744073709551615", "7", True, True),  # 20 digits
-        # Parquet has no 128-bit integer: DuckDB writes one as a DOUBLE (texts 1e+23, 1.0)
-        "huge": ("HUGEINT", "100000000000000000000000", "1", False, True),
-        "double": ("DOUBLE", "1.5", "1e25", True, False),  # texts 1.5 and 1e+25
-        "decimal": ("DECIMAL(10, 3)", "1.5", "-2", True, True),  # 1.500 and -2.000
-        # 12 places: 1.500000000000 is a number (zeros past the 9th), 1.123456789012 is not
-        "fine": ("DECIMAL(18, 12)", "1.5", "1.123456789012", True, False),
-        # 38 digits: 10^25 has 26 integer digits
-        "wide": ("DECIMAL(38, 0)", "7", "10000000000000000000000000", True, False),
-        "flag": ("BOOLEAN", "true", "false", False, False),
-        "text": ("VARCHAR", "'7'", "' 7'", True, False),
-    }
-    names = list(fields)
-    always = {"tiny", "big", "ubig", "decimal"}
+    names = list(TYPED)
 
     def row(txid: str, column: int) -> str:
         values = ", ".join(
             f"'{n}': CAST({spec[column] if column else 'NULL'} AS {spec[0]})"
-            for n, spec in fields.items()
+            for n, spec in TYPED.items()
         )
         return f"('{txid}', 'acme', 'request', '2026-11-10T12:00:00Z', {{{values}}})"
 
@@ -410,11 +418,49 @@ def test_a_typed_number_field_is_a_number_exactly_where_its_text_is(tmp_path: Pa
     assert [txid for txid, _, _ in rows] == ["a", "b", "c"]
     for _, flagged, matched in rows:
         told = {n: f for n, f in zip(names, flagged, strict=True) if f is not None}
-        assert set(told) == always  # the reader tells exactly these fields
+        assert set(told) == ALWAYS_NUMBERS  # the reader tells exactly these fields
         assert all(f == bool(m) for f, m in zip(flagged, matched, strict=True) if f is not None)
-    assert [bool(m) for m in rows[0][2]] == [spec[3] for spec in fields.values()]
-    assert [bool(m) for m in rows[1][2]] == [spec[4] for spec in fields.values()]
+    assert [bool(m) for m in rows[0][2]] == [spec[3] for spec in TYPED.values()]
+    assert [bool(m) for m in rows[1][2]] == [spec[4] for spec in TYPED.values()]
     assert not any(rows[2][1]) and not any(rows[2][2])  # absent: the accounting says `missing`
+
+
+@pytest.mark.parametrize("name", list(TYPED))
+def test_a_typed_map_value_is_a_number_exactly_where_its_text_is(tmp_path: Path, name: str) -> None:
+    """As for STRUCT fields, for `properties` as a MAP: the reader tells a value a number by
+    the map's value type where every value of it is one, and the word is the text's match."""
+    from compiler.engine.ingest import ingest
+    from compiler.engine.metering import matches_number
+    from compiler.engine.store import EventStore
+
+    kind, a, b, number_a, number_b = TYPED[name]
+    rows_sql = ", ".join(
+        f"('{txid}', 'acme', 'request', '2026-11-10T12:00:00Z', "
+        f"MAP {{'{key}': CAST({v} AS {kind})}})"
+        for txid, key, v in [("a", "v", a), ("b", "v", b), ("c", "other", a), ("d", "v", "NULL")]
+    )
+    path = copy_parquet(
+        tmp_path / "map.parquet",
+        f"SELECT * FROM (VALUES {rows_sql}) "
+        "t(transaction_id, customer_id, event_type, timestamp, properties)",
+    )
+    matches = matches_number(exp.column("p_0"), "duckdb").sql(dialect="duckdb")
+    with EventStore("256MB") as store:
+        ingest(store.connection, [(path, path.name)], ["v"], [0])
+        rows = store.connection.execute(
+            f"SELECT transaction_id, n_0, coalesce({matches}, false) FROM parsed ORDER BY seq"
+        ).fetchall()
+    # rows c (no such key) and d (a NULL value) are no numbers: the accounting says `missing`
+    assert [(txid, matched) for txid, _, matched in rows] == [
+        ("a", number_a),
+        ("b", number_b),
+        ("c", False),
+        ("d", False),
+    ]
+    if name in ALWAYS_NUMBERS:
+        assert [flag for _, flag, _ in rows] == [number_a, number_b, False, False]
+    else:
+        assert [flag for _, flag, _ in rows] == [None, None, None, None]  # the text tells
 
 
 def test_integer_fields_sum_max_and_latest_as_from_json_lines(tmp_path: Path) -> None:
@@ -448,3 +494,26 @@ def test_integer_fields_sum_max_and_latest_as_from_json_lines(tmp_path: Path) ->
     problems = from_parquet.accounting.metric_problems
     assert problems["tokens"]["missing"].examples == ["no-tokens"]
     assert problems["peak"]["missing"].events == 1
+
+
+def test_integer_map_values_max_and_latest_as_from_json_lines(tmp_path: Path) -> None:
+    """`properties` a MAP(VARCHAR, BIGINT): the reader tells its values numbers by the map's
+    value type (max and latest read its word), one event lacking its value."""
+    events = [
+        event("storage", gb=40),
+        event("storage", gb=75, at="2026-11-20T00:00:00Z"),
+        event("storage"),  # no gb: an empty map
+        event("seat_count", seats=12, at="2026-11-05T00:00:00Z"),
+        event("seat_count", seats=9, at="2026-11-25T00:00:00Z"),
+    ]
+    from_json = replay(tmp_path / "json", events)
+    from_parquet = as_parquet(tmp_path / "parquet", events, "intmap")
+    assert json.loads(to_json(from_parquet)) == json.loads(to_json(from_json))
+    quantities = {
+        li.product_id: li.quantity
+        for li in from_parquet.invoices[0].line_items
+        if isinstance(li, UsageLine)
+    }
+    # peak gb: max(40, 75) = 75; seats: the latest reading, 9 (Nov 25)
+    assert (quantities["peak"], quantities["seats"]) == (Decimal("75"), Decimal("9"))
+    assert from_parquet.accounting.metric_problems["peak"]["missing"].events == 1
