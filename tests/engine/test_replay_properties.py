@@ -518,6 +518,36 @@ def test_order_and_files_never_change_an_invoice(
     assert bucket_counts(moved) == bucket_counts(base)
 
 
+@st.composite
+def distinct_streams(draw: st.DrawFn) -> list[GenEvent]:
+    """Valid events with distinct transaction IDs, some with a missing or non-numeric quantity."""
+    count = draw(st.integers(1, 30))
+    return [draw(valid_events(f"tx-{i}", problems=True)) for i in range(count)]
+
+
+@settings(SETTINGS, max_examples=25)
+@given(events=distinct_streams(), shape=st.sampled_from(["map", "struct"]))
+def test_the_file_format_never_changes_an_invoice(events: list[GenEvent], shape: str) -> None:
+    """The same events from JSON Lines and from Parquet, with `properties` a MAP of texts or a
+    STRUCT (integer quantities typed BIGINT where every event's is an integer, which the reader
+    tells numbers by their type), make the same invoices and the same accounting."""
+    from tests.engine.test_parquet_events import write_parquet
+
+    with package() as (directory, scenario):
+        write_events(scenario, [[e.line for e in events]])
+        from_json = to_json(replay_once(directory))
+        write_events(scenario, [])
+        write_parquet(
+            scenario / "events.parquet",
+            [json.loads(e.line, parse_float=Decimal) for e in events],
+            shape,
+        )
+        with (scenario / "scenario.yaml").open("a", encoding="utf-8") as spec:
+            spec.write("events: [events.parquet]\n")
+        from_parquet = to_json(replay_once(directory))
+    assert from_parquet == from_json
+
+
 @settings(SETTINGS, max_examples=20)
 @given(events=clean_streams())
 def test_numbers_and_decimal_strings_are_the_same_quantity(events: list[GenEvent]) -> None:
