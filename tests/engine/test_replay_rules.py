@@ -543,6 +543,35 @@ def test_trailing_zeros_past_nine_places_are_still_a_number(tmp_path: Path) -> N
     assert result.accounting.metric_problems["tokens"]["non_numeric"].examples == ["too-precise"]
 
 
+def test_a_number_with_a_vast_exponent_is_no_quantity_and_stops_nothing(tmp_path: Path) -> None:
+    """1e999999999 written out would be a billion digits: it keeps its exponent form, which is
+    no number to a metric (a `non_numeric` problem); a zero is zero whatever its exponent."""
+
+    def line(txid: str, tokens: str) -> str:
+        return (
+            f'{{"transaction_id": "{txid}", "customer_id": "acme", "event_type": "request", '
+            f'"timestamp": "2026-11-10T00:00:00Z", '
+            f'"properties": {{"model": "a", "user": "u1", "tokens": {tokens}}}}}'
+        )
+
+    result = replay(
+        tmp_path,
+        [
+            request(1_000_000),
+            line("vast", "1e999999999"),
+            line("tiny", "1E-999999999"),
+            line("zero", "0e-999999999"),
+            line("wide", "1e1000"),  # 1,001 digits: written out, and no number (over 20 digits)
+        ],
+    )
+    (tokens,) = lines(result, "tokens")
+    # 1,000,000 + 0 tokens = 1 unit × 2 = 2.00
+    assert (tokens.quantity, tokens.amount) == (Decimal("1"), Decimal("2.00"))
+    problems = result.accounting.metric_problems["tokens"]["non_numeric"]
+    assert (problems.events, problems.examples) == (3, ["vast", "tiny", "wide"])
+    assert result.accounting.rated == 5
+
+
 def test_replay_gives_the_cycle_collector_back_even_when_it_fails(
     tmp_path: Path, monkeypatch: Any
 ) -> None:
