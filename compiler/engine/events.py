@@ -52,10 +52,10 @@ def number_column(i: int) -> str:
 
 
 # A date-time DuckDB reads as the Python reader does; anything else is left to the Python
-# reader (an hour 24 or an offset of 24 hours DuckDB would take, the years whose UTC instant
-# can fall outside 0001-9999 it would carry over).
+# reader (an hour 24, an offset of 24 hours or of 99 minutes, which DuckDB would take, the
+# years whose UTC instant can fall outside 0001-9999 it would carry over).
 TIMESTAMP_PATTERN = (
-    r"\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]([01]\d|2[0-3]):\d{2})"
+    r"\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)"
 )
 # The years DuckDB reads as the Python reader does: from FIRST_YEAR to before PAST_YEAR (0000
 # and 0001, and 9999, are left to the Python reader).
@@ -126,11 +126,13 @@ def property_text(value: Any) -> str | None:
 
 
 # RFC 3339's date-time (section 5.6): seconds required, any fraction (past microseconds it is
-# cut, as Python's datetime holds no more), an offset as Z or ±hh:mm; `T` and `Z` in either
-# case, or a space for the `T` (as its note allows). Checked before `fromisoformat`, which also
-# takes ISO 8601 forms that RFC 3339 does not (20261110T120000Z, week dates, 12:00Z, +0530).
+# cut, as Python's datetime holds no more), an offset as Z or ±hh:mm (hours to 23, minutes to
+# 59); `T` and `Z` in either case, or a space for the `T` (as its note allows). Checked before
+# `fromisoformat`, which also takes ISO 8601 forms that RFC 3339 does not (20261110T120000Z,
+# week dates, 12:00Z, +0530) and offsets past them (+05:99 as 6:39).
 RFC3339 = re.compile(
-    r"(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?)([Zz]|[+-]\d{2}:\d{2})?", re.ASCII
+    r"(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?)([Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)?",
+    re.ASCII,
 )
 
 

@@ -783,6 +783,8 @@ def test_depth_is_found_in_one_pass_over_unclosed_strings() -> None:
         "2026-11-10T12:00:00+0530",  # an offset without its colon
         "2026-11-10T12:00:00+05",  # an offset in hours
         "2026-11-10T12:00:00,5Z",  # a decimal comma
+        "2026-11-10T12:00:00+05:99",  # offset minutes past 59 (fromisoformat: +06:39)
+        "2026-11-10T12:00:00-24:00",  # an offset of a whole day
     ],
 )
 def test_timestamps_are_rfc_3339_date_times_for_every_reader(moment: str) -> None:
