@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -62,6 +63,34 @@ def test_validate_github_annotations_escape_and_keep_the_full_report(tmp_path: P
     annotation = next(line for line in output.splitlines() if line.startswith("::error "))
     assert ",line=2,col=45,title=E0201::" in annotation
     assert "error[E0201]" in output  # the text report follows the annotations
+
+
+def test_no_text_from_a_package_starts_a_line_of_the_report(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """A pull request's own text (a key with line breaks, a file name) must not start a line
+    of the report, where GitHub would run it as a workflow command (found by a probe: a key
+    holding `\n::error ...` and `::add-mask::` printed those lines raw, in every format)."""
+    write_package(
+        tmp_path,
+        {
+            **BROKEN,
+            "extra.yaml": '"x\\n::error file=evil.yaml,line=1::INJECTED\\r\\n::add-mask::foo": 1\n',
+            "::warning::named.yaml": "nonsense: 1\n",
+            "##[error]named.yaml": "nonsense: 1\n",
+        },
+    )
+    monkeypatch.chdir(tmp_path)  # file names shown relative, as they start
+    for fmt in ("text", "github"):
+        code, output = run("validate", "--format", fmt, ".")
+        assert code == 1
+        lines = output.splitlines()
+        own = [line for line in lines if line.startswith(("::error file=", "::warning file="))]
+        # errors: E0201 and three unknown sections, each an annotation in the github format
+        assert len([a for a in own if a.startswith("::error")]) == (4 if fmt == "github" else 0)
+        assert not [line for line in lines if line not in own and line.lstrip()[:1] in ":#"]
+        assert "INJECTED" in output and "add-mask" in output  # shown, escaped
+        assert "'x\\n::error file=evil.yaml,line=1::INJECTED\\r\\n::add-mask::foo'" in output
 
 
 def test_strict_fails_on_warnings(tmp_path: Path) -> None:

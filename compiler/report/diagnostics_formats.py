@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -12,12 +13,31 @@ TOOL_NAME = "plan-compiler"
 TOOL_URI = "https://github.com/plan-compiler/plan-compiler"
 
 
+# What would end a line or drive a terminal. A diagnostic quotes a package's own text (a key, a
+# value, a file name), which comes from whoever opened the pull request: it is shown escaped
+# (`\n`, `\x1b`), so that each diagnostic stays one line and none of that text starts a line of
+# its own, where GitHub would run it as a workflow command (`::error ...`, `::add-mask::`).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_COMMAND_START = (":", "#")  # `::command::`, and the runner's older `##[command]`
+
+
+def _one_line(text: str) -> str:
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _where(d: Diagnostic) -> str:
+    """The span as `file:line:column`; a file name that could start a workflow command is
+    shown as the relative path it is, from `./`."""
+    where = _one_line(str(d.span))
+    return f"./{where}" if where.startswith(_COMMAND_START) else where
+
+
 def to_text(diagnostics: list[Diagnostic]) -> str:
     lines = []
     for d in diagnostics:
-        lines.append(f"{d.span}: {d.severity}[{d.code}]: {d.message}")
+        lines.append(f"{_where(d)}: {d.severity}[{d.code}]: {_one_line(d.message)}")
         if d.hint:
-            lines.append(f"  hint: {d.hint}")
+            lines.append(f"  hint: {_one_line(d.hint)}")
     errors = sum(d.severity == Severity.ERROR for d in diagnostics)
     warnings = sum(d.severity == Severity.WARNING for d in diagnostics)
     lines.append(f"{errors} error(s), {warnings} warning(s)")
