@@ -20,7 +20,6 @@ import click
 
 from compiler import api
 from compiler.diagnostics import CompilerError, Diagnostic, has_errors, sorted_diagnostics
-from compiler.engine.events import EventFileError
 from compiler.engine.executors import ENGINES, EngineUnavailable
 from compiler.engine.invoice import ReplayResult
 from compiler.engine.periods import Period
@@ -44,9 +43,6 @@ def guarded(command: F) -> F:
             raise
         except CompilerError as exc:
             _print_diagnostics(exc.diagnostics, "text", err=True)
-            sys.exit(EXIT_FOUND)
-        except EventFileError as exc:
-            click.echo(f"plan: error: {exc}", err=True)
             sys.exit(EXIT_FOUND)
         except EngineUnavailable as exc:
             click.echo(f"plan: error: {exc}", err=True)

@@ -80,10 +80,6 @@ def instant_sql(text: str) -> str:
     )
 
 
-class EventFileError(Exception):
-    """Event files that cannot be read at all: the files' problem, not a line's."""
-
-
 @dataclass(frozen=True)
 class Event:
     seq: int

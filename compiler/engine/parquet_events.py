@@ -28,7 +28,6 @@ from compiler.engine.events import (
     GLOB,
     MAX_TRANSACTION_ID,
     TIMESTAMP_PATTERN,
-    EventFileError,
     in_range_year_sql,
     instant_sql,
     missing_field,
@@ -39,12 +38,17 @@ from compiler.engine.events import (
 from compiler.engine.invoice import Rejected
 
 DIALECT = "duckdb"
-PARQUET_FIELDS = (
-    "filename, file_row_number, transaction_id, customer_id, event_type, timestamp, properties"
-)
 PARQUET_COLUMNS = (
     "transaction_id, customer_id, event_type, timestamp, properties MAP(VARCHAR, *) or STRUCT"
 )
+REQUIRED = ("transaction_id", "customer_id", "event_type", "timestamp", "properties")
+# The column DuckDB adds with each row's file: named so as not to meet a file's own `filename`
+# (DuckDB's `file_row_number` cannot be renamed: a file with such a column is unreadable here).
+FILE_COLUMN = "plan_events_file"
+# The string fields, whose other types are read as absent, so that each row is rejected with
+# the reason a JSON Lines line with a number there gets (BLOB: strings without their UTF8
+# annotation, read as the text they hold where it is UTF-8).
+TEXT_FIELDS = ("transaction_id", "customer_id", "event_type")
 # Why a Parquet row is rejected, by the number `parquet_rows.reason` holds; ODD_TIME marks a
 # timestamp string left to the Python reader's rules, PARSED_TIME one they refused (the reason
 # is in `odd_rows.why`).
@@ -67,13 +71,11 @@ def read_parquet_files(
 ) -> tuple[int, list[Rejected]]:
     """Read `files` (file index, path) into `parquet_rows`; the rows read, and the rejections.
     Each row's `seq` is its file index × FILE_STRIDE + its row number (from 1). The properties
-    of `numeric` (indexes into `names`) also get their number columns (`n_i`)."""
-    for i, path in files:
-        if any(c in str(path) for c in GLOB):
-            raise EventFileError(
-                f"cannot read Parquet events from {shown[i][1]}: DuckDB would read the name "
-                f"as a pattern ({' '.join(GLOB)}); rename the file"
-            )
+    of `numeric` (indexes into `names`) also get their number columns (`n_i`).
+
+    A file that cannot be read as a whole (its name, its columns, its bytes) counts as one
+    invalid entry at row 0 with the reason, as an unreadable JSON Lines file does, and the
+    other files are read (SPEC 3.1: nothing stops the run)."""
     props = "".join(f", {prop_column(i)} VARCHAR" for i in range(len(names)))
     numbers = "".join(f", {number_column(i)} BOOLEAN" for i in numeric)
     # Each row's `seq` and its reason as a number, not the file's name and the text: at 10M
@@ -86,17 +88,35 @@ def read_parquet_files(
         f"{numbers})"
     )
     connection.execute("CREATE TEMP TABLE odd_rows (seq BIGINT, moment TIMESTAMP, why VARCHAR)")
-    try:
-        for schema, batch in _batches(connection, files):
+    unreadable: dict[int, str] = {
+        i: f"DuckDB would read the name as a pattern ({' '.join(GLOB)}); rename the file"
+        for i, path in files
+        if any(c in str(path) for c in GLOB)
+    }
+    readable = [(i, path) for i, path in files if i not in unreadable]
+    for schema, batch in _batches(connection, readable, unreadable):
+        try:
             _read_batch(connection, schema, batch, names, numeric)
-    except duckdb.Error as exc:
-        raise _unreadable(exc) from exc
+        except duckdb.Error as exc:
+            _forget(connection, batch)
+            if len(batch) == 1:
+                unreadable[batch[0][0]] = _first_line(exc)
+                continue
+            for one in batch:  # which of them DuckDB cannot read
+                try:
+                    _read_batch(connection, schema, [one], names, numeric)
+                except duckdb.Error as exc:
+                    _forget(connection, [one])
+                    unreadable[one[0]] = _first_line(exc)
     # numbered by row already, as the Python reader numbers lines: `slow` for conflict positions
     connection.executemany(
         "INSERT INTO file_index (filename, file_index, slow) VALUES (?, ?, true)",
         [(str(path), i) for i, path in files],
     )
-    rejected = []
+    rejected = [
+        Rejected(file=shown[i][1], line=0, reason=f"events file is unreadable: {why}")
+        for i, why in sorted(unreadable.items())
+    ]
     for seq, why, txid, odd in connection.execute(
         "SELECT r.seq, r.reason, r.transaction_id, o.why FROM parquet_rows r "
         "LEFT JOIN odd_rows o USING (seq) WHERE r.reason IS NOT NULL ORDER BY r.seq"
@@ -107,14 +127,20 @@ def read_parquet_files(
             Rejected(file=shown[index][1], line=row, reason=reason, transaction_id=txid)
         )
     count = connection.execute("SELECT count(*) FROM parquet_rows").fetchone()
-    return (count[0] if count else 0), rejected
+    return (count[0] if count else 0) + len(unreadable), rejected
 
 
-def _unreadable(exc: duckdb.Error) -> EventFileError:
-    return EventFileError(
-        f"cannot read Parquet events ({str(exc).splitlines()[0]}); expected columns "
-        f"{PARQUET_COLUMNS}"
-    )
+def _forget(connection: duckdb.DuckDBPyConnection, batch: Sequence[tuple[int, Path]]) -> None:
+    """Remove what a failed reading of `batch` may have left (its rows, their odd times)."""
+    indexes = [i for i, _ in batch]
+    for table in ("parquet_rows", "odd_rows"):
+        connection.execute(
+            f"DELETE FROM {table} WHERE seq // {FILE_STRIDE} IN (SELECT unnest(?))", [indexes]
+        )
+
+
+def _first_line(exc: duckdb.Error) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 # A file's columns and their types, as DESCRIBE gives them: {name: type}.
@@ -122,18 +148,29 @@ Schema = dict[str, str]
 
 
 def _batches(
-    connection: duckdb.DuckDBPyConnection, files: Sequence[tuple[int, Path]]
+    connection: duckdb.DuckDBPyConnection,
+    files: Sequence[tuple[int, Path]],
+    unreadable: dict[int, str],
 ) -> list[tuple[Schema, list[tuple[int, Path]]]]:
     """`files` in batches that one `read_parquet` reads as they are, with their schema: one
-    schema (its columns' names and types) per batch, and no path twice in one."""
+    schema (its columns' names and types) per batch, and no path twice in one. A file whose
+    schema cannot be read, or is not one of events, goes to `unreadable` with the reason."""
     batches: list[tuple[Schema, list[tuple[int, Path]]]] = []
     for i, path in files:
-        schema = {
-            str(name): str(kind)
-            for name, kind, *_ in connection.execute(
-                "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]
-            ).fetchall()
-        }
+        try:
+            schema = {
+                str(name): str(kind)
+                for name, kind, *_ in connection.execute(
+                    "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]
+                ).fetchall()
+            }
+        except duckdb.Error as exc:
+            unreadable[i] = _first_line(exc)
+            continue
+        problem = _not_events(schema)
+        if problem is not None:
+            unreadable[i] = problem
+            continue
         batch = next(
             (b for s, b in batches if s == schema and all(str(p) != str(path) for _, p in b)),
             None,
@@ -142,6 +179,19 @@ def _batches(
             batches.append((schema, batch := []))
         batch.append((i, path))
     return batches
+
+
+def _not_events(schema: Schema) -> str | None:
+    """Why a file of this schema holds no events this reader can read, or None."""
+    missing = [c for c in REQUIRED if c not in schema]
+    if missing:
+        return f"it lacks the columns {', '.join(missing)}; expected columns {PARQUET_COLUMNS}"
+    kind = schema["properties"]
+    if not (kind.startswith("STRUCT(") or kind.startswith("MAP(VARCHAR, ")):
+        return f"its properties are a {kind}; expected columns {PARQUET_COLUMNS}"
+    if "file_row_number" in schema:
+        return "it has a column named file_row_number, which DuckDB's reader keeps for itself"
+    return None
 
 
 def _struct_fields(
@@ -261,9 +311,10 @@ def _read_batch(
         WHEN moment IS NOT NULL THEN NULL
         WHEN {str(text_time).lower()} THEN {ODD_TIME}
         ELSE 4 END"""
-    source = f"""SELECT CAST($2[list_position($1, filename)] AS BIGINT) * {FILE_STRIDE}
-                   + file_row_number + 1 AS seq, {PARQUET_FIELDS}
-        FROM read_parquet($1, filename = true, file_row_number = true)"""
+    texts = ", ".join(f"{_text_field(name, schema[name])} AS {name}" for name in TEXT_FIELDS)
+    source = f"""SELECT CAST($2[list_position($1, {FILE_COLUMN})] AS BIGINT) * {FILE_STRIDE}
+                   + file_row_number + 1 AS seq, file_row_number, {texts}, timestamp, properties
+        FROM read_parquet($1, filename = '{FILE_COLUMN}', file_row_number = true)"""
     if text_time and kind not in ("", "VARCHAR"):
         source = f"SELECT * REPLACE (CAST(timestamp AS VARCHAR) AS timestamp) FROM ({source})"
     params: list[Any] = [[str(path) for _, path in batch], [i for i, _ in batch]]
@@ -277,6 +328,16 @@ def _read_batch(
     )
     if text_time:
         _parse_odd_times(connection, source, params)
+
+
+def _text_field(name: str, kind: str) -> str:
+    """SQL for a string field of a row, NULL (rejected as missing) where its type is no
+    string's."""
+    if kind == "VARCHAR":
+        return name
+    if kind == "BLOB":
+        return f"TRY_CAST({name} AS VARCHAR)"
+    return "CAST(NULL AS VARCHAR)"
 
 
 def _sql_string(text: str) -> str:

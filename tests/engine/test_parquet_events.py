@@ -19,6 +19,7 @@ import pytest
 from sqlglot import exp
 
 import compiler
+from compiler.engine.events import BAD_TRANSACTION_ID, missing_field
 from compiler.engine.invoice import ReplayResult, UsageLine
 from compiler.report.invoice_json import to_json
 from tests.engine.test_replay_rules import event, replay, request
@@ -265,16 +266,125 @@ def test_a_parquet_file_given_twice_is_read_twice(tmp_path: Path) -> None:
     assert count == 4
 
 
-def test_a_parquet_file_without_a_timestamp_column_is_a_diagnostic(tmp_path: Path) -> None:
-    from compiler.engine.events import EventFileError
-
-    path = copy_parquet(
+def test_a_parquet_file_without_a_timestamp_column_is_one_invalid_entry(tmp_path: Path) -> None:
+    """It stopped the replay; now it is one invalid entry at row 0, as an unreadable JSON Lines
+    file is, and the other files are read (SPEC 3.1: nothing stops the run)."""
+    bad = copy_parquet(
         tmp_path / "e.parquet",
         "SELECT 'a' AS transaction_id, 'acme' AS customer_id, 'request' AS event_type, "
         "MAP {'model': 'm'} AS properties",
     )
-    with pytest.raises(EventFileError, match="expected columns transaction_id"):
-        ingest_parquet([path])
+    good = copy_parquet(tmp_path / "good.parquet", rows_of("'2026-11-10T12:00:00Z'|'x'"))
+    rows, rejected, count = ingest_parquet([bad, good])
+    assert [r[1] for r in rows] == ["a"]
+    assert [(file, line, reason.split(";")[0]) for file, line, reason in rejected] == [
+        ("e.parquet", 0, "events file is unreadable: it lacks the columns timestamp"),
+        (
+            "good.parquet",
+            2,
+            "invalid timestamp 'x': timestamp must be an RFC 3339 date-time, "
+            "e.g. 2026-11-03T10:00:00Z",
+        ),
+    ]
+    assert "expected columns transaction_id, customer_id" in rejected[0][2]
+    assert count == 3  # the unreadable file, and good.parquet's two rows
+
+
+def test_a_broken_parquet_file_is_one_invalid_entry(tmp_path: Path) -> None:
+    """A truncated file, or bytes that are no Parquet at all, stopped the whole replay."""
+    good = copy_parquet(
+        tmp_path / "good.parquet", rows_of("'2026-11-10T12:00:00Z'|'2026-11-11T12:00:00Z'")
+    )
+    whole = good.read_bytes()
+    cut = tmp_path / "cut.parquet"
+    cut.write_bytes(whole[: len(whole) // 2])
+    junk = tmp_path / "junk.parquet"
+    junk.write_bytes(b"not parquet at all\n")
+    rows, rejected, count = ingest_parquet([cut, good, junk])
+    assert [(r[0], r[1]) for r in rows] == [(1, "a"), (1, "b")]
+    assert [(file, line) for file, line, _ in rejected] == [("cut.parquet", 0), ("junk.parquet", 0)]
+    assert all(reason.startswith("events file is unreadable: ") for _, _, reason in rejected)
+    assert count == 4  # two unreadable files, two events
+
+
+def test_a_file_whose_rows_fail_in_a_batch_leaves_the_others_read(tmp_path: Path) -> None:
+    """Files of one schema are read in one batch: when DuckDB fails on one of them, the others
+    are read on their own, and nothing of the failed reading stays."""
+    first = copy_parquet(
+        tmp_path / "first.parquet", rows_of("'2026-11-10T12:00:00Z'|'2026-11-11T12:00:00Z'")
+    )
+    second = copy_parquet(
+        tmp_path / "second.parquet", rows_of("'2026-11-12T12:00:00Z'|'2026-11-13T12:00:00Z'")
+    )
+    whole = second.read_bytes()
+    # the footer (the schema, DESCRIBE's) intact, the data pages before it overwritten: a scan
+    # fails ("PAR1", pages, footer, the footer's 4-byte length, "PAR1")
+    pages_end = len(whole) - 8 - int.from_bytes(whole[-8:-4], "little")
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(whole[:4] + b"\xff" * (pages_end - 4) + whole[pages_end:])
+    rows, rejected, count = ingest_parquet([first, broken, second])
+    assert [(r[0], r[1]) for r in rows] == [(0, "a"), (0, "b"), (2, "a"), (2, "b")]
+    assert [(file, line) for file, line, _ in rejected] == [("broken.parquet", 0)]
+    assert count == 5
+
+
+@pytest.mark.parametrize(
+    ("columns", "reason"),
+    [
+        ("'x' AS filename", None),  # DuckDB's own name for a row's file: read as any column
+        ("7 AS file_row_number", "it has a column named file_row_number"),
+        ("[1, 2] AS properties", "its properties are a INTEGER[]"),
+    ],
+)
+def test_columns_this_reader_cannot_take_make_the_file_unreadable(
+    tmp_path: Path, columns: str, reason: str | None
+) -> None:
+    """A `filename` column stopped the replay with DuckDB's binder error; it is read now. A
+    `file_row_number` column, which DuckDB's reader reserves, or properties that are neither a
+    map nor a struct make the file one invalid entry."""
+    query = (
+        "SELECT 'a' AS transaction_id, 'acme' AS customer_id, 'request' AS event_type, "
+        f"'2026-11-10T12:00:00Z' AS timestamp, MAP {{'model': 'm'}} AS properties, {columns}"
+    ).replace("MAP {'model': 'm'} AS properties, [1, 2] AS properties", "[1, 2] AS properties")
+    path = copy_parquet(tmp_path / "e.parquet", query)
+    rows, rejected, count = ingest_parquet([path])
+    if reason is None:
+        assert ([r[1] for r in rows], rejected, count) == (["a"], [], 1)
+    else:
+        assert rows == [] and count == 1
+        assert [(f, line) for f, line, _ in rejected] == [("e.parquet", 0)]
+        assert rejected[0][2].startswith(f"events file is unreadable: {reason}")
+
+
+def test_fields_of_another_type_than_text_reject_each_row_as_json_lines_does(
+    tmp_path: Path,
+) -> None:
+    """An INT customer_id or a list transaction_id stopped the replay with DuckDB's conversion
+    error, or was read as its text ("[a]"); each row is now rejected with the reason a JSON Lines
+    line with a number or a list there gets. Strings stored as bytes are read as text."""
+    path = copy_parquet(
+        tmp_path / "e.parquet",
+        "SELECT * FROM (VALUES (['a'], 7, CAST('request' AS BLOB), '2026-11-10T12:00:00Z', "
+        "MAP {'model': 'm'})) t(transaction_id, customer_id, event_type, timestamp, properties)",
+    )
+    rows, rejected, count = ingest_parquet([path])
+    assert (rows, count) == ([], 1)
+    assert [(f, line, r) for f, line, r in rejected] == [("e.parquet", 1, BAD_TRANSACTION_ID)]
+    path = copy_parquet(
+        tmp_path / "f.parquet",
+        "SELECT * FROM (VALUES ('a', 7, CAST('request' AS BLOB), '2026-11-10T12:00:00Z', "
+        "MAP {'model': 'm'})) t(transaction_id, customer_id, event_type, timestamp, properties)",
+    )
+    rows, rejected, count = ingest_parquet([path])
+    assert (rows, count) == ([], 1)
+    assert rejected == [("f.parquet", 1, missing_field("customer_id"))]
+    path = copy_parquet(
+        tmp_path / "g.parquet",
+        "SELECT * FROM (VALUES ('a', 'acme', CAST('request' AS BLOB), '2026-11-10T12:00:00Z', "
+        "MAP {'model': 'm'})) t(transaction_id, customer_id, event_type, timestamp, properties)",
+    )
+    rows, rejected, count = ingest_parquet([path])
+    assert ([r[1] for r in rows], rejected, count) == (["a"], [], 1)
 
 
 @pytest.mark.parametrize(
@@ -343,13 +453,18 @@ def test_a_timestamp_of_any_precision_is_read(tmp_path: Path, kind: str) -> None
     assert (rejected, count) == ([], 2)
 
 
-def test_a_parquet_name_with_glob_characters_is_refused(tmp_path: Path) -> None:
+def test_a_parquet_name_with_glob_characters_is_one_invalid_entry(tmp_path: Path) -> None:
     """DuckDB reads such a name as a pattern: `c[1].parquet` would be `c1.parquet`."""
-    from compiler.engine.events import EventFileError
-
     path = copy_parquet(tmp_path / "c[1].parquet", rows_of("'2026-11-10T12:00:00Z'|'x'"))
-    with pytest.raises(EventFileError, match=r"c\[1\]\.parquet: DuckDB would read the name"):
-        ingest_parquet([path])
+    rows, rejected, count = ingest_parquet([path])
+    assert (rows, count) == ([], 1)
+    assert [(file, line, reason.split(";")[0]) for file, line, reason in rejected] == [
+        (
+            "c[1].parquet",
+            0,
+            "events file is unreadable: DuckDB would read the name as a pattern (* ? [ {)",
+        )
+    ]
 
 
 def test_a_parquet_suffix_in_any_case_is_parquet(tmp_path: Path) -> None:
