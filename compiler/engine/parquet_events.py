@@ -300,7 +300,13 @@ def _read_batch(
         moment = f"CASE WHEN {common} THEN {instant_sql('timestamp')} END"
         missing = "coalesce(timestamp, '') = ''"
     else:
-        moment = "TRY_CAST(CAST(TRY_CAST(timestamp AS VARCHAR) AS TIMESTAMPTZ) AS TIMESTAMP)"
+        # an instant in years 0001-9999 UTC, as the JSON Lines rules take one; infinity, a
+        # year BC or past 9999 is an invalid timestamp, as its text would be
+        cast = "TRY_CAST(CAST(TRY_CAST(timestamp AS VARCHAR) AS TIMESTAMPTZ) AS TIMESTAMP)"
+        moment = (
+            f"CASE WHEN {cast} BETWEEN TIMESTAMP '0001-01-01' "
+            f"AND TIMESTAMP '9999-12-31 23:59:59.999999' THEN {cast} END"
+        )
         missing = "timestamp IS NULL"
     reason = f"""CASE
         WHEN transaction_id IS NULL

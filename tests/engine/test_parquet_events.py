@@ -453,6 +453,22 @@ def test_a_timestamp_of_any_precision_is_read(tmp_path: Path, kind: str) -> None
     assert (rejected, count) == ([], 2)
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["'infinity'", "'-infinity'", "'290000-01-01 00:00:00'", "'0044-03-15 (BC) 12:00:00'"],
+)
+def test_a_typed_timestamp_outside_years_1_to_9999_is_invalid(tmp_path: Path, value: str) -> None:
+    """Such an instant landed in `outside_contract`, where its text in a JSON Lines line is an
+    invalid timestamp (found by a probe)."""
+    path = copy_parquet(
+        tmp_path / "e.parquet",
+        rows_of(f"TIMESTAMP '2026-11-10 12:00:00'|CAST({value} AS TIMESTAMP)"),
+    )
+    rows, rejected, count = ingest_parquet([path])
+    assert ([r[1] for r in rows], count) == (["a"], 2)
+    assert rejected == [("e.parquet", 2, "invalid timestamp")]
+
+
 def test_a_parquet_name_with_glob_characters_is_one_invalid_entry(tmp_path: Path) -> None:
     """DuckDB reads such a name as a pattern: `c[1].parquet` would be `c1.parquet`."""
     path = copy_parquet(tmp_path / "c[1].parquet", rows_of("'2026-11-10T12:00:00Z'|'x'"))
