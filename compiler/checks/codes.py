@@ -42,6 +42,7 @@ CODES: dict[str, str] = {
     "E0404": "SQL metric result lacks value or a group key column",
     "E0405": "SQL metric failed at run time",
     "E0406": "SQL metric does not bind against the events table",
+    "E0407": "SQL metric reads properties other than as properties['name']",
     "E0501": "scenario contract template unresolved",
     "E0502": "ingest alias used by more than one customer",
     "E0503": "a customer's contracts overlap",

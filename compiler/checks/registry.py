@@ -54,6 +54,7 @@ CHECKS: tuple[Check, ...] = (
     sql_metrics.sql_read_only,  # E0402
     sql_metrics.sql_sandbox,  # E0403
     sql_metrics.sql_result_columns,  # E0404
+    sql_metrics.sql_properties,  # E0407
     sql_metrics.sql_binds,  # E0406
     # Scenarios
     scenarios.contract_templates,  # E0501

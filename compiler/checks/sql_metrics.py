@@ -1,4 +1,4 @@
-"""SQL metrics stay inside the sandbox (E0401-E0404), checked statically with sqlglot (DuckDB).
+"""SQL metrics stay inside the sandbox (E0401-E0404, E0407), checked statically with sqlglot.
 
 The engine runs SQL metrics in a locked-down DuckDB (no file, network or extension access);
 this check is the first line of that defence and the one that gives a positioned diagnostic.
@@ -19,6 +19,8 @@ What it accepts:
   release, while the engine's lock-down still stops anything this list misses.
 - E0404: the result names a `value` column and one column per group key, nothing else, with
   explicit names (no `*`).
+- E0407: the query reaches event properties only as `properties['name']`, the form the engine
+  loads them by (compiler/engine/sql_properties.py is the one definition of both).
 
 Positions: inside the `sql` value where the scalar's layout allows it (a single-line scalar,
 or a literal block `|` whose content is assumed indented two columns past its key); otherwise
@@ -42,6 +44,7 @@ from sqlglot.errors import ParseError
 
 from compiler.checks.context import CheckContext
 from compiler.diagnostics import Diagnostic, Span, error
+from compiler.engine.sql_properties import property_reads
 from compiler.engine.store import CLOSED
 
 _FORBIDDEN = tuple(
@@ -223,6 +226,7 @@ def _findings(sql: str, group_keys: tuple[str, ...]) -> tuple[_Finding, ...]:
     found = [*_read_only_findings(sql, query), *_sandbox_findings(query)]
     if isinstance(query, exp.Query):
         found.extend(_result_findings(query, group_keys))
+        found.extend(_property_findings(query))
     return tuple(found)
 
 
@@ -253,6 +257,27 @@ def sql_result_columns(ctx: CheckContext) -> Iterator[Diagnostic]:
     """E0404: a SQL metric's result has a `value` column and one per group key, named
     explicitly."""
     yield from _reported(ctx, "E0404")
+
+
+def sql_properties(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """E0407: a SQL metric reads event properties only as `properties['name']`, the form the
+    engine loads properties by."""
+    yield from _reported(ctx, "E0407")
+
+
+_PROPERTIES_HINT = (
+    "the engine loads only the properties a query names as properties['name'] (a string "
+    "literal); read each one that way, e.g. CAST(properties['gb'] AS DECIMAL(38, 9))"
+)
+
+
+def _property_findings(query: exp.Query) -> Iterator[_Finding]:
+    seen: set[tuple[int | None, str]] = set()
+    for node, problem in property_reads(query).problems:
+        start = _start(node)
+        if (start, problem) not in seen:
+            seen.add((start, problem))
+            yield _Finding("E0407", problem, start, _PROPERTIES_HINT)
 
 
 def _read_only_findings(sql: str, query: exp.Expr) -> Iterator[_Finding]:

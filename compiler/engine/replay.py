@@ -56,7 +56,8 @@ from compiler.engine.metering import (
 from compiler.engine.money import plain
 from compiler.engine.overrides import PlacedOverride, placed_overrides
 from compiler.engine.periods import Period
-from compiler.engine.sql_metrics import referenced_properties, run_sql_metric
+from compiler.engine.sql_metrics import run_sql_metric
+from compiler.engine.sql_properties import referenced_properties
 from compiler.engine.store import DEFAULT_MEMORY_LIMIT, EventStore, aware, held_in_memory
 from compiler.engine.usage import (
     Aggregate,

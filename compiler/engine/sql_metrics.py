@@ -21,6 +21,7 @@ import sqlglot
 from sqlglot import exp
 
 from compiler.engine.metering import Columns
+from compiler.engine.sql_properties import referenced_properties
 from compiler.engine.store import CLOSED, insert_rows, naive_utc
 from compiler.plan.ir import MetricPlan
 
@@ -34,22 +35,6 @@ class SqlMetricError(Exception):
         super().__init__(f"SQL metric '{metric_id}' failed: {message}")
         self.metric_id = metric_id
         self.reason = message
-
-
-def referenced_properties(sql: str) -> set[str]:
-    """Property names a query reads as `properties['name']`."""
-    try:
-        tree = sqlglot.parse_one(sql, read=DIALECT)
-    except sqlglot.errors.ParseError:
-        return set()
-    names = set()
-    for bracket in tree.find_all(exp.Bracket):
-        target = bracket.this
-        if isinstance(target, exp.Column) and target.name.lower() == "properties":
-            for key in bracket.expressions:
-                if isinstance(key, exp.Literal) and key.is_string:
-                    names.add(key.this)
-    return names
 
 
 def event_types(sql: str) -> set[str] | None:

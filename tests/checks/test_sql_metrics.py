@@ -315,3 +315,19 @@ def test_binding_skip_does_not_depend_on_message_text(
     assert [d.split(": ", 1)[1] for d in diagnose(directory) if "E04" in d] == [
         "error[E0403]: Metric 'm' reads table 'other'",
     ]
+
+
+def test_a_property_read_other_than_by_literal_subscript(make_package: PackageMaker) -> None:
+    """The engine loads only properties['name'] reads: map_extract(properties, 'gb') would
+    have found no gb and billed zero, and so is refused (E0407), not bound."""
+    directory = make_package(
+        _metric("""|
+      SELECT properties['bucket'] AS bucket,
+             SUM(CAST(map_extract(properties, 'gb')[1] AS DECIMAL(38, 9))) AS value
+      FROM events GROUP BY 1
+""")
+    )
+    assert [d for d in diagnose(directory) if "E04" in d] == [
+        "extra.yaml:7:35: error[E0407]: SQL of metric 'storage' uses the properties column "
+        "other than as properties['name']",
+    ]
