@@ -12,11 +12,11 @@ What it accepts:
   CTEs where DuckDB has them in scope (`_visible_ctes`), subqueries, VALUES, UNNEST and the
   pure generators `range`/`generate_series`.
   Anything else in table position is rejected: other tables, qualified names (`main.events`),
-  table functions (`read_csv(...)`), quoted file names (`FROM 'data.csv'`). Functions
-  elsewhere are checked against a *denylist* of name patterns that read outside data
-  (`read_*`, `*_scan`, `glob`, `getenv`, `current_setting`, `query`, ...): an allowlist of
-  every harmless DuckDB scalar function would reject legitimate metrics with every DuckDB
-  release, while the engine's lock-down still stops anything this list misses.
+  table functions (`read_csv(...)`, also after LATERAL), quoted file names
+  (`FROM 'data.csv'`). Functions elsewhere are checked against a *denylist* of name patterns
+  that read outside data (`read_*`, `*_scan`, `glob`, `getenv`, `current_setting`, `query`,
+  ...): an allowlist of every harmless DuckDB scalar function would reject legitimate metrics
+  with every DuckDB release, while the engine's lock-down still stops anything this list misses.
 - E0404: the result names a `value` column and one column per group key, nothing else, with
   explicit names (no `*`).
 - E0407: the query reaches event properties only as `properties['name']`, the form the engine
@@ -384,13 +384,26 @@ def _table_problem(table: exp.Table, defined: set[str]) -> tuple[str, str] | Non
     return f"reads table '{name}'", _SANDBOX_HINT
 
 
+def _lateral_problem(lateral: exp.Lateral) -> tuple[str, str] | None:
+    """`LATERAL f()` reads what a table function in FROM would (sqlglot keeps it apart)."""
+    source = lateral.this
+    if isinstance(source, exp.Func):
+        name = _function_name(source)
+        if name in _TABLE_GENERATORS:
+            return None
+        return f"reads table function {name}(...)", _SANDBOX_HINT
+    return f"reads {lateral.sql(dialect='duckdb')}", _SANDBOX_HINT
+
+
 def _sandbox_findings(query: exp.Expr) -> Iterator[_Finding]:
     defined = {_cte_name(cte) for cte in query.find_all(exp.CTE)}
-    table_functions = {id(t.this) for t in query.find_all(exp.Table)}
+    table_functions = {id(t.this) for t in query.find_all(exp.Table, exp.Lateral)}
     for node in query.walk():
         problem = None
         if isinstance(node, exp.Table):
             problem = _table_problem(node, defined)
+        elif isinstance(node, exp.Lateral) and not isinstance(node.this, exp.Subquery):
+            problem = _lateral_problem(node)
         elif (
             isinstance(node, exp.Func)
             and id(node) not in table_functions  # reported as the table it is

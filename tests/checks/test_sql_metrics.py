@@ -127,6 +127,19 @@ def test_select_into(make_package: PackageMaker) -> None:
             "SELECT 1 AS value, b AS bucket FROM events WHERE x IN (SELECT y FROM secrets)",
             "reads table 'secrets'",
         ),
+        # sqlglot keeps a table function after LATERAL apart from the tables in FROM
+        (
+            "SELECT 1 AS value, 'x' AS bucket FROM range(1) r, LATERAL test_all_types() t",
+            "reads table function test_all_types(...)",
+        ),
+        (
+            "SELECT 1 AS value, 'x' AS bucket FROM events, LATERAL pg_timezone_names() t",
+            "reads table function pg_timezone_names(...)",
+        ),
+        (
+            "SELECT 1 AS value, 'x' AS bucket FROM events JOIN LATERAL checkpoint() t ON true",
+            "reads table function checkpoint(...)",
+        ),
     ],
 )
 def test_reads_outside_events(make_package: PackageMaker, sql: str, message: str) -> None:
@@ -153,7 +166,8 @@ def test_ctes_and_generators_are_allowed(make_package: PackageMaker) -> None:
     directory = make_package(
         _metric(
             "WITH t AS (SELECT * FROM events) SELECT COUNT(*) AS value, r AS bucket "
-            "FROM t, range(3) AS g(r) GROUP BY r\n"
+            "FROM t, range(3) AS g(r), LATERAL generate_series(1, r) AS s(i), "
+            "LATERAL unnest([r]) AS u(j), LATERAL (SELECT r + 1 AS q) GROUP BY r\n"
         )
     )
     assert diagnose(directory, "E0403") == []
