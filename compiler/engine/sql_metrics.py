@@ -10,7 +10,6 @@ as `value` (cast to DECIMAL(38, 9)) and one column per group key.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -22,7 +21,8 @@ from sqlglot import exp
 
 from compiler.engine.metering import Columns
 from compiler.engine.sql_properties import referenced_properties
-from compiler.engine.store import CLOSED, insert_rows, naive_utc
+from compiler.engine.sql_sandbox import CONFIG, LOCK_DOWN, Watchdog
+from compiler.engine.store import insert_rows, naive_utc
 from compiler.plan.ir import MetricPlan
 
 DIALECT = "duckdb"
@@ -92,13 +92,7 @@ def _slice(
 def _sandbox(names: list[str], rows: list[tuple[Any, ...]]) -> duckdb.DuckDBPyConnection:
     """A fresh in-memory database holding only `events` for one contract period, that can read
     no file, load no extension and change no setting."""
-    sandbox = duckdb.connect(
-        config={
-            **CLOSED,
-            "memory_limit": "512MB",
-            "threads": 1,
-        }
-    )
+    sandbox = duckdb.connect(config=CONFIG)
     props = "".join(f", p_{i} VARCHAR" for i in range(len(names)))
     sandbox.execute(
         "CREATE TABLE event_rows (transaction_id VARCHAR, customer_id VARCHAR, "
@@ -136,8 +130,8 @@ def _sandbox(names: list[str], rows: list[tuple[Any, ...]]) -> duckdb.DuckDBPyCo
         "transaction_id", "customer_id", "event_type", "timestamp", properties.as_("properties")
     ).from_("event_rows")
     sandbox.execute("CREATE VIEW events AS " + view.sql(dialect=DIALECT))
-    sandbox.execute("SET enable_external_access = false")
-    sandbox.execute("SET lock_configuration = true")
+    for statement in LOCK_DOWN:
+        sandbox.execute(statement)
     return sandbox
 
 
@@ -166,17 +160,16 @@ def run_sql_metric(
         sandbox = _sandbox(names, rows)
     except (duckdb.Error, sqlglot.errors.SqlglotError) as exc:
         raise SqlMetricError(metric.id, str(exc).splitlines()[0]) from exc
-    timer = threading.Timer(TIME_LIMIT_SECONDS, sandbox.interrupt)
-    timer.start()
+    watchdog = Watchdog(sandbox, TIME_LIMIT_SECONDS)
     try:
-        result = sandbox.execute(outer.sql(dialect=DIALECT)).fetchall()
+        with watchdog:
+            result = sandbox.execute(outer.sql(dialect=DIALECT)).fetchall()
     except duckdb.Error as exc:
         reason = str(exc).splitlines()[0]
-        if not timer.is_alive():
+        if watchdog.expired:
             reason = f"took longer than {TIME_LIMIT_SECONDS:g} s for one contract period"
         raise SqlMetricError(metric.id, reason) from exc
     finally:
-        timer.cancel()
         sandbox.close()
     return [
         SqlRow(

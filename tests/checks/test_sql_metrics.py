@@ -345,3 +345,33 @@ def test_a_property_read_other_than_by_literal_subscript(make_package: PackageMa
         "extra.yaml:7:35: error[E0407]: SQL of metric 'storage' uses the properties column "
         "other than as properties['name']",
     ]
+
+
+def test_planning_within_limits(
+    make_package: PackageMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SPEC 6: DuckDB folds constants while it plans, outside its memory_limit and its
+    interrupt; `plan validate` plans in a worker it can stop, and says so (E0406)."""
+    from compiler.engine.sql_binding import BindLimits
+
+    monkeypatch.setattr(sql_metrics, "BIND_LIMITS", BindLimits(resident=300 * 2**20))
+    directory = make_package(
+        _metric(
+            "\"SELECT COUNT(*) AS value, 'x' AS bucket FROM events "
+            f"WHERE length(repeat('{'x' * 1000}', 1000000)) > 5\"\n"
+        )
+    )
+    assert diagnose(directory, "E0406") == [
+        "extra.yaml:5:10: error[E0406]: SQL of metric 'storage' does not run on the events "
+        "table: planning it used more than 300 MiB of memory",
+    ]
+
+
+def test_sql_text_size_limit(make_package: PackageMaker) -> None:
+    union = " UNION ALL SELECT 1, 'x' FROM events" * 600  # 600 × 36 characters
+    # 44 characters before the union: 44 + 21,600 = 21,644
+    directory = make_package(_metric(f"\"SELECT 1 AS value, 'x' AS bucket FROM events{union}\"\n"))
+    assert [d for d in diagnose(directory) if "E04" in d] == [
+        "extra.yaml:5:10: error[E0401]: SQL of metric 'storage' is 21,644 characters long; the "
+        "limit is 20,000",
+    ]
