@@ -159,6 +159,9 @@ def _statement_name(statement: exp.Expr) -> str:
     """`INSTALL`, `CREATE`, ...; a statement sqlglot keeps as a bare command by its keyword."""
     if isinstance(statement, exp.Command):
         return str(statement.this).upper()
+    if isinstance(statement, exp.Condition):
+        # a keyword sqlglot does not know as a statement (CHECKPOINT) parses as a column
+        return statement.sql(dialect="duckdb").split(" ", 1)[0].upper()
     return statement.key.upper()
 
 
@@ -460,6 +463,13 @@ def _result_findings(query: exp.Query, group_keys: tuple[str, ...]) -> Iterator[
                 f"has an unnamed result column {column.sql(dialect='duckdb')}",
                 _start(column),
                 "name it with AS: value, or one of the group keys",
+            )
+        elif name in names:
+            yield _Finding(
+                "E0404",
+                f"returns column '{name}' twice",
+                _start(column),
+                "each result column is named once; the second would be ignored",
             )
         elif name not in wanted:
             yield _Finding(

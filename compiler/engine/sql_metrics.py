@@ -171,10 +171,15 @@ def run_sql_metric(
         raise SqlMetricError(metric.id, reason) from exc
     finally:
         sandbox.close()
-    return [
-        SqlRow(
-            {k: None if v is None else str(v) for k, v in zip(keys, row[1:], strict=True)},
-            Decimal(0) if row[0] is None else row[0],
-        )
-        for row in result
-    ]
+    rows_out = []
+    for row in result:
+        values = {k: None if v is None else str(v) for k, v in zip(keys, row[1:], strict=True)}
+        if row[0] is None:  # never silently zero (SPEC 2.2); COALESCE says so explicitly
+            groups = ", ".join(f"{k}={v}" for k, v in values.items())
+            raise SqlMetricError(
+                metric.id,
+                f"returned a NULL value{f' for {groups}' if groups else ''}; "
+                "write COALESCE(..., 0) if that means zero",
+            )
+        rows_out.append(SqlRow(values, row[0]))
+    return rows_out

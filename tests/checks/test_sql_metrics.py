@@ -375,3 +375,19 @@ def test_sql_text_size_limit(make_package: PackageMaker) -> None:
         "extra.yaml:5:10: error[E0401]: SQL of metric 'storage' is 21,644 characters long; the "
         "limit is 20,000",
     ]
+
+
+def test_a_result_column_named_twice(make_package: PackageMaker) -> None:
+    directory = make_package(
+        _metric("SELECT 1 AS value, 2 AS value, event_type AS bucket FROM events\n")
+    )
+    assert diagnose(directory, "E0404") == [
+        "extra.yaml:5:29: error[E0404]: SQL of metric 'storage' returns column 'value' twice",
+    ]
+
+
+def test_a_statement_sqlglot_reads_as_a_column_is_named(make_package: PackageMaker) -> None:
+    directory = make_package(_metric("CHECKPOINT\n"))
+    assert diagnose(directory, "E0402") == [
+        "extra.yaml:5:10: error[E0402]: SQL of metric 'storage' is not a SELECT (it is CHECKPOINT)",
+    ]

@@ -204,3 +204,21 @@ def test_events_a_sql_metric_measures_are_rated_not_unmetered(tmp_path: Path) ->
     # 5 storage_heartbeat events are claimed by the SQL metric, whose groups are all priced
     assert (accounting.read, accounting.duplicate, accounting.outside_period) == (7, 1, 1)
     assert (accounting.unmetered, accounting.unpriced, accounting.rated) == (0, 0, 5)
+
+
+def test_a_null_value_is_a_run_time_error_not_zero() -> None:
+    """SPEC 2.2: nothing is silently summed as zero. The event's gb is '7', not 'x': the
+    TRY_CAST gives NULL, and the group must not be billed 0 without a word."""
+    from compiler.engine import sql_metrics
+
+    with pytest.raises(sql_metrics.SqlMetricError, match="returned a NULL value for k=all"):
+        _run_direct(
+            "SELECT SUM(TRY_CAST(properties['gb'] || 'x' AS DECIMAL(38, 9))) AS value, "
+            "'all' AS k FROM events"
+        )
+    # said explicitly, zero is fine: COALESCE(NULL, 0) = 0
+    (row,) = _run_direct(
+        "SELECT COALESCE(SUM(TRY_CAST(properties['gb'] || 'x' AS DECIMAL(38, 9))), 0) AS value, "
+        "'all' AS k FROM events"
+    )
+    assert row.value == Decimal(0)  # type: ignore[attr-defined]
