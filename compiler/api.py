@@ -15,7 +15,8 @@ from compiler.engine.replay import ReplayInput, replay
 from compiler.engine.scenario_replay import scenario_input
 from compiler.engine.sql_metrics import SqlMetricError
 from compiler.engine.store import DEFAULT_MEMORY_LIMIT
-from compiler.model.scenario import Customer, CustomersFile
+from compiler.loader import load_customers_file
+from compiler.model.scenario import Customer
 from compiler.plan.build import build_plan
 from compiler.plan.ir import RatingPlan
 from compiler.validation import Validation, validate
@@ -52,9 +53,14 @@ def package_dirs(
     return found
 
 
-def compile_package(directory: Path | str) -> tuple[RatingPlan, Validation]:
-    """Validate and compile a package; raises CompilerError when it has errors."""
-    validation = validate(Path(directory))
+def compile_package(
+    directory: Path | str, customers_file: Path | None = None
+) -> tuple[RatingPlan, Validation]:
+    """Validate and compile a package; raises CompilerError when it has errors.
+
+    With `customers_file`, that file is checked with the package (see `validate`), and its
+    errors stop the compilation as the package's do."""
+    validation = validate(Path(directory), customers_file=customers_file)
     if has_errors(validation.diagnostics) or validation.package.model is None:
         raise CompilerError([d for d in validation.diagnostics if d.severity == "error"])
     return build_plan(validation.package.model), validation
@@ -76,21 +82,13 @@ def preview(
 
 
 def load_customers(path: Path) -> dict[str, Customer]:
-    """The `customers:` section of a `plan replay --customers` file, checked like a scenario."""
-    from compiler.checks.schema import validate_model
-    from compiler.diagnostics import Span, display_path
-    from compiler.source.package_source import SourceMap
-    from compiler.source.yaml_reader import read_yaml
-
-    shown = display_path(path)
-    document, diagnostics = read_yaml(path, shown)
-    if document is None or diagnostics:
-        raise CompilerError(diagnostics)
-    positions = SourceMap(Span(shown), document.positions)
-    model, problems = validate_model(CustomersFile, document.data, positions)
-    if model is None:
-        raise CompilerError(problems)
-    return dict(model.customers)
+    """The `customers:` section of a `plan replay --customers` file, schema-checked; raises
+    CompilerError. The checks against a package (templates, aliases, overlaps, ...) are made
+    by `compile_package(directory, customers_file=path)`."""
+    loaded = load_customers_file(path)
+    if loaded.model is None or has_errors(loaded.source.diagnostics):
+        raise CompilerError(loaded.source.diagnostics)
+    return dict(loaded.model.customers)
 
 
 def replay_files(
@@ -105,17 +103,13 @@ def replay_files(
     """Backtest a package on real usage: `plan replay`."""
     from compiler.diagnostics import display_path
 
-    plan, validation = compile_package(directory)
-    customers = load_customers(customers_file)
-    unknown = sorted(
-        {c.template for customer in customers.values() for c in customer.contracts}
-        - set(plan.contract_templates)
-    )
-    if unknown:
-        raise LookupError(f"{customers_file}: unknown contract template(s): {', '.join(unknown)}")
+    plan, validation = compile_package(directory, customers_file)
+    # compiled: the package and the customers file passed every check, E05xx included
+    loaded = validation.package.customers_file
+    assert loaded is not None and loaded.model is not None
     inputs = ReplayInput(
         name="replay",
-        customers=customers,
+        customers=dict(loaded.model.customers),
         event_files=[(p, display_path(p)) for p in event_files],
         period=period,
         as_of=as_of or datetime.now(UTC),

@@ -21,9 +21,14 @@ class Validation:
         return not has_errors(self.diagnostics)
 
 
-def validate(directory: Path | str, limits: Limits = DEFAULT_LIMITS) -> Validation:
-    """Every problem of one package, sorted by position; never raises for bad input."""
-    loaded = load_package(Path(directory), limits)
+def validate(
+    directory: Path | str, limits: Limits = DEFAULT_LIMITS, customers_file: Path | None = None
+) -> Validation:
+    """Every problem of one package, sorted by position; never raises for bad input.
+
+    With `customers_file` (`plan replay --customers`), that file's customers and contracts
+    are checked too, as a scenario's are."""
+    loaded = load_package(Path(directory), limits, customers_file)
     diagnostics = list(loaded.diagnostics)
     diagnostics.extend(run_checks(loaded))  # checks skip what failed the schema
     return Validation(loaded, sorted_diagnostics(diagnostics))

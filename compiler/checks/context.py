@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from compiler.diagnostics import Span
-from compiler.loader import LoadedPackage, LoadedScenario
+from compiler.loader import CustomerSection, LoadedPackage, LoadedScenario
 from compiler.model import Package
 from compiler.source.package_source import SourceMap
 from compiler.source.yaml_reader import YamlPath
@@ -32,6 +32,11 @@ class CheckContext:
     @property
     def scenarios(self) -> list[LoadedScenario]:
         return [s for s in self.loaded.scenarios if s.model is not None]
+
+    @property
+    def customer_sections(self) -> list[CustomerSection]:
+        """Every schema-valid scenario's customers, then the `plan replay` customers file's."""
+        return self.loaded.customer_sections()
 
 
 def scenario_span(scenario: LoadedScenario, path: YamlPath, at_key: bool = False) -> Span:

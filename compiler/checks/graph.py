@@ -19,7 +19,7 @@ import re
 
 import networkx as nx
 
-from compiler.checks.terms import contract_terms, product_references, scenario_contracts
+from compiler.checks.terms import contract_terms, product_references
 from compiler.loader import LoadedPackage
 from compiler.source.package_source import SourceMap
 from compiler.source.yaml_reader import YamlPath
@@ -123,7 +123,7 @@ def build_graph(loaded: LoadedPackage) -> nx.DiGraph:
                 positions,
             )
     for site in contract_terms(loaded):
-        if site.scenario is None:
+        if site.section is None:
             here = node("template", str(site.path[-1]))
             assert site.template is not None
             link(
@@ -132,8 +132,10 @@ def build_graph(loaded: LoadedPackage) -> nx.DiGraph:
                 (*site.path, "rate_card"),
                 site.positions,
             )
+        elif site.section.scenario is not None:
+            here = node("scenario", site.section.scenario.name)
         else:
-            here = node("scenario", site.scenario.name)
+            continue  # the customers file of `plan replay` is no part of the package
         for reference in product_references(site.terms):
             link(
                 here,
@@ -141,13 +143,15 @@ def build_graph(loaded: LoadedPackage) -> nx.DiGraph:
                 (*site.path, *reference.path),
                 site.positions,
             )
-    for scenario in loaded.scenarios:
-        for customer_id, index, contract in scenario_contracts(scenario):
+    for customers in loaded.customer_sections():
+        if customers.scenario is None:
+            continue
+        for customer_id, index, contract in customers.contracts():
             link(
-                node("scenario", scenario.name),
+                node("scenario", customers.scenario.name),
                 node("template", contract.template),
                 ("customers", customer_id, "contracts", index, "template"),
-                scenario.source.positions,
+                customers.positions,
             )
     return graph
 

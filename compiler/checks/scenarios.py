@@ -1,6 +1,8 @@
 """Scenarios: customers, their contracts and event files (E0501-E0507).
 
-Each scenario file has its own source map; diagnostics point into `scenario.yaml`.
+Each scenario file has its own source map; diagnostics point into `scenario.yaml`. The checks
+of customers and contracts (E0501-E0503, E0506, E0507) look at every customers section alike:
+each scenario's, and the customers file of `plan replay`, whose diagnostics point into it.
 """
 
 from __future__ import annotations
@@ -12,10 +14,9 @@ from pathlib import Path
 from compiler.checks.context import CheckContext, scenario_span
 from compiler.checks.intervals import overlapping
 from compiler.checks.suggest import did_you_mean
-from compiler.checks.terms import scenario_contracts
 from compiler.diagnostics import Diagnostic, error
 from compiler.engine.periods import month_offset
-from compiler.loader import LoadedScenario
+from compiler.loader import CustomerSection, LoadedScenario
 from compiler.model.contracts import Contract
 
 
@@ -26,8 +27,8 @@ def _day(moment: datetime) -> str:
 def contract_templates(ctx: CheckContext) -> Iterator[Diagnostic]:
     """E0501: a scenario contract's template is defined in the package."""
     templates = ctx.package.contract_templates
-    for scenario in ctx.scenarios:
-        for customer_id, i, contract in scenario_contracts(scenario):
+    for section in ctx.customer_sections:
+        for customer_id, i, contract in section.contracts():
             if contract.template in templates:
                 continue
             known = sorted(templates)
@@ -35,7 +36,7 @@ def contract_templates(ctx: CheckContext) -> Iterator[Diagnostic]:
                 "E0501",
                 f"contract '{contract.id}' of customer '{customer_id}' names template "
                 f"'{contract.template}', which is not defined",
-                scenario_span(scenario, ("customers", customer_id, "contracts", i, "template")),
+                section.span(("customers", customer_id, "contracts", i, "template")),
                 did_you_mean(contract.template, known)
                 or (
                     f"defined templates: {', '.join(known)}"
@@ -47,10 +48,9 @@ def contract_templates(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 def ingest_aliases(ctx: CheckContext) -> Iterator[Diagnostic]:
     """E0502: an ingest alias belongs to one customer and is no other customer's ID."""
-    for scenario in ctx.scenarios:
-        assert scenario.model is not None
-        owner: dict[str, str] = {cid: cid for cid in scenario.model.customers}
-        for customer_id, customer in scenario.model.customers.items():
+    for section in ctx.customer_sections:
+        owner: dict[str, str] = {cid: cid for cid in section.customers}
+        for customer_id, customer in section.customers.items():
             for j, alias in enumerate(customer.ingest_aliases):
                 claimed = owner.setdefault(alias, customer_id)
                 if claimed == customer_id:
@@ -59,7 +59,7 @@ def ingest_aliases(ctx: CheckContext) -> Iterator[Diagnostic]:
                 yield error(
                     "E0502",
                     f"ingest alias '{alias}' of customer '{customer_id}' is {what} '{claimed}'",
-                    scenario_span(scenario, ("customers", customer_id, "ingest_aliases", j)),
+                    section.span(("customers", customer_id, "ingest_aliases", j)),
                     "an event's customer_id must name one customer",
                 )
 
@@ -79,29 +79,33 @@ def _end(ctx: CheckContext, contract: Contract) -> datetime | None:
 
 def contracts_disjoint(ctx: CheckContext) -> Iterator[Diagnostic]:
     """E0503: a customer's contracts do not overlap in time."""
-    for scenario in ctx.scenarios:
-        assert scenario.model is not None
-        for customer_id, customer in scenario.model.customers.items():
-            contracts = customer.contracts
-            ends = [_end(ctx, c) for c in contracts]
-            intervals = [
-                (c.starting_at, ends[i], i)
-                for i, c in enumerate(contracts)
-                if c.ending_before is None or c.ending_before > c.starting_at  # else E0506
-            ]
-            for i, j in overlapping(intervals):
-                earlier_end = ends[j]
-                path = ("customers", customer_id, "contracts")
-                yield error(
-                    "E0503",
-                    f"contract '{contracts[i].id}' of customer '{customer_id}' starts "
-                    f"{_day(contracts[i].starting_at)}, inside contract '{contracts[j].id}' "
-                    f"(line {scenario_span(scenario, (*path, j), at_key=True).line}), which "
-                    + (f"ends {_day(earlier_end)}" if earlier_end else "never ends"),
-                    scenario_span(scenario, (*path, i, "starting_at")),
-                    "an event belongs to one contract: end the earlier contract "
-                    "(ending_before) where the next starts",
-                )
+    for section in ctx.customer_sections:
+        for customer_id, customer in section.customers.items():
+            yield from _overlaps(ctx, section, customer_id, customer.contracts)
+
+
+def _overlaps(
+    ctx: CheckContext, section: CustomerSection, customer_id: str, contracts: list[Contract]
+) -> Iterator[Diagnostic]:
+    ends = [_end(ctx, c) for c in contracts]
+    intervals = [
+        (c.starting_at, ends[i], i)
+        for i, c in enumerate(contracts)
+        if c.ending_before is None or c.ending_before > c.starting_at  # else E0506
+    ]
+    for i, j in overlapping(intervals):
+        earlier_end = ends[j]
+        path = ("customers", customer_id, "contracts")
+        yield error(
+            "E0503",
+            f"contract '{contracts[i].id}' of customer '{customer_id}' starts "
+            f"{_day(contracts[i].starting_at)}, inside contract '{contracts[j].id}' "
+            f"(line {section.span((*path, j), at_key=True).line}), which "
+            + (f"ends {_day(earlier_end)}" if earlier_end else "never ends"),
+            section.span((*path, i, "starting_at")),
+            "an event belongs to one contract: end the earlier contract "
+            "(ending_before) where the next starts",
+        )
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -182,33 +186,31 @@ def period_not_empty(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 def contracts_end_after_start(ctx: CheckContext) -> Iterator[Diagnostic]:
     """E0506: a contract's ending_before is after its starting_at."""
-    for scenario in ctx.scenarios:
-        for customer_id, i, contract in scenario_contracts(scenario):
+    for section in ctx.customer_sections:
+        for customer_id, i, contract in section.contracts():
             end = contract.ending_before
             if end is not None and end <= contract.starting_at:
                 yield error(
                     "E0506",
                     f"contract '{contract.id}' ends ({_day(end)}) before it "
                     f"starts ({_day(contract.starting_at)})",
-                    scenario_span(
-                        scenario, ("customers", customer_id, "contracts", i, "ending_before")
-                    ),
+                    section.span(("customers", customer_id, "contracts", i, "ending_before")),
                     "ending_before is exclusive and must be after starting_at",
                 )
 
 
 def contract_ids(ctx: CheckContext) -> Iterator[Diagnostic]:
-    """E0507: contract IDs are unique within a scenario."""
-    for scenario in ctx.scenarios:
+    """E0507: contract IDs are unique within a scenario (or the customers file)."""
+    for section in ctx.customer_sections:
         first: dict[str, int] = {}
-        for customer_id, i, contract in scenario_contracts(scenario):
-            span = scenario_span(scenario, ("customers", customer_id, "contracts", i, "id"))
+        for customer_id, i, contract in section.contracts():
+            span = section.span(("customers", customer_id, "contracts", i, "id"))
             if contract.id in first:
                 yield error(
                     "E0507",
                     f"contract ID '{contract.id}' is already used (line {first[contract.id]})",
                     span,
-                    "contract IDs name invoices; make them unique within the scenario",
+                    f"contract IDs name invoices; make them unique within {section.where}",
                 )
             else:
                 first[contract.id] = span.line

@@ -1,4 +1,5 @@
-"""Where contract terms are written: templates in the package, contracts in scenario files.
+"""Where contract terms are written: templates in the package, contracts in scenario files
+(and in the customers file of `plan replay`).
 
 Several checks look at contract terms (subscriptions, overrides, commits, credits, scheduled
 charges) wherever they appear. A `TermsSite` pairs the terms with the source map and data path
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from compiler.diagnostics import Span
-from compiler.loader import LoadedPackage, LoadedScenario
+from compiler.loader import CustomerSection, LoadedPackage
 from compiler.model.contracts import Contract, ContractTemplate, ContractTerms
 from compiler.model.products import ProductSelector
 from compiler.source.package_source import SourceMap
@@ -27,7 +28,7 @@ class TermsSite:
     positions: SourceMap
     path: YamlPath
     template: ContractTemplate | None  # the template itself, or a contract's resolved template
-    scenario: LoadedScenario | None = None
+    section: CustomerSection | None = None  # a contract's customers section; None: a template
 
     def value(self, *rest: str | int) -> Span:
         return self.positions.value((*self.path, *rest))
@@ -49,19 +50,9 @@ class ProductReference:
     role: str  # subscription | override | commit | credit | scheduled charge | applies_to
 
 
-def scenario_contracts(
-    scenario: LoadedScenario,
-) -> Iterator[tuple[str, int, Contract]]:
-    """Every contract of a schema-valid scenario: (customer ID, index, contract)."""
-    if scenario.model is None:
-        return
-    for customer_id, customer in scenario.model.customers.items():
-        for index, contract in enumerate(customer.contracts):
-            yield customer_id, index, contract
-
-
 def contract_terms(loaded: LoadedPackage) -> Iterator[TermsSite]:
-    """Every template of the package, then every contract of every schema-valid scenario."""
+    """Every template of the package, then every contract of every customers section (each
+    schema-valid scenario's, then the customers file's)."""
     package = loaded.model
     if package is None:
         return
@@ -74,15 +65,15 @@ def contract_terms(loaded: LoadedPackage) -> Iterator[TermsSite]:
             ("contract_templates", template_id),
             template,
         )
-    for scenario in loaded.scenarios:
-        for customer_id, index, contract in scenario_contracts(scenario):
+    for section in loaded.customer_sections():
+        for customer_id, index, contract in section.contracts():
             yield TermsSite(
                 f"contract '{contract.id}'",
                 contract,
-                scenario.source.positions,
+                section.positions,
                 ("customers", customer_id, "contracts", index),
                 package.contract_templates.get(contract.template),
-                scenario,
+                section,
             )
 
 

@@ -225,3 +225,28 @@ def read_scenario(directory: Path, limits: Limits = DEFAULT_LIMITS) -> ScenarioS
         diagnostics.append(error("E0007", "a scenario file is a mapping of sections", Span(file)))
         data = None
     return ScenarioSource(directory.name, directory, file, data, positions, diagnostics)
+
+
+def read_customers_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> ScenarioSource:
+    """The `--customers` file of `plan replay`: a scenario file's `customers:` section alone.
+
+    Read as a scenario file is; it is named by its path rather than by a scenario directory.
+    """
+    file = display_path(path)
+    document, diagnostics = read_yaml(path, file, limits)
+    positions = SourceMap(Span(file), document.positions if document else None)
+    data = document.data if document else None
+    if document is not None and not isinstance(data, dict):
+        what = "is empty" if data is None else "is not a mapping"
+        diagnostics.append(
+            error(
+                "E0007",
+                f"a customers file is a mapping with a `customers:` section; this one {what}",
+                positions.value(()),
+                "write `customers:` and under it each customer as in a scenario file, e.g. "
+                "`acme: {name: Acme, contracts: [{id: acme-1, template: basic, "
+                "starting_at: 2026-11-01}]}`",
+            )
+        )
+        data = None
+    return ScenarioSource(path.name, path.parent, file, data, positions, diagnostics)

@@ -205,3 +205,106 @@ customers:
         "scenarios/nov/scenario.yaml:11:14: error[E0507]: contract ID 'c-1' is already used "
         "(line 7)",
     ]
+
+
+# The customers file of `plan replay --customers` is checked against the package as a
+# scenario's customers are: the same checks, pointing into that file.
+CUSTOMERS_FILE_PROBLEMS = {
+    "E0501": (
+        "customers:\n"
+        "  acme:\n"
+        "    name: Acme\n"
+        "    contracts: [{id: acme-1, template: basci, starting_at: 2026-11-01}]\n",
+        "customers.yaml:4:40: error[E0501]: contract 'acme-1' of customer 'acme' names template "
+        "'basci', which is not defined",
+    ),
+    "E0502": (
+        "customers:\n"
+        "  acme: {name: Acme, ingest_aliases: [shared]}\n"
+        "  beta: {name: Beta, ingest_aliases: [shared, acme]}\n",
+        "customers.yaml:3:39: error[E0502]: ingest alias 'shared' of customer 'beta' is already "
+        "an alias of customer 'acme'\n"
+        "customers.yaml:3:47: error[E0502]: ingest alias 'acme' of customer 'beta' is the ID of "
+        "customer 'acme'",
+    ),
+    "E0503": (
+        "customers:\n"
+        "  acme:\n"
+        "    name: Acme\n"
+        "    contracts:\n"
+        "      - {id: a-1, template: basic, starting_at: 2026-01-01}\n"
+        "      - {id: a-2, template: basic, starting_at: 2026-06-01}\n",
+        "customers.yaml:6:49: error[E0503]: contract 'a-2' of customer 'acme' starts "
+        "2026-06-01T00:00:00Z, inside contract 'a-1' (line 5), which never ends",
+    ),
+    "E0506": (
+        "customers:\n"
+        "  acme:\n"
+        "    name: Acme\n"
+        "    contracts:\n"
+        "      - {id: a-1, template: basic, starting_at: 2026-06-01, ending_before: 2026-01-01}\n",
+        "customers.yaml:5:76: error[E0506]: contract 'a-1' ends (2026-01-01T00:00:00Z) before it "
+        "starts (2026-06-01T00:00:00Z)",
+    ),
+    "E0507": (
+        "customers:\n"
+        "  acme: {name: Acme, contracts: [{id: c-1, template: basic, starting_at: 2026-01-01}]}\n"
+        "  beta: {name: Beta, contracts: [{id: c-1, template: basic, starting_at: 2026-01-01}]}\n",
+        "customers.yaml:3:39: error[E0507]: contract ID 'c-1' is already used (line 2)",
+    ),
+    # the checks of contract terms look at the customers file's contracts too
+    "E0201": (
+        "customers:\n"
+        "  acme:\n"
+        "    name: Acme\n"
+        "    contracts:\n"
+        "      - id: a-1\n"
+        "        template: basic\n"
+        "        starting_at: 2026-01-01\n"
+        "        overrides: [{products: [tokenz], multiplier: 0.5}]\n",
+        "customers.yaml:8:33: error[E0201]: contract 'a-1' (override) names product 'tokenz', "
+        "which is not defined",
+    ),
+    "E0007": (
+        "",
+        "customers.yaml:1:1: error[E0007]: a customers file is a mapping with a `customers:` "
+        "section; this one is empty",
+    ),
+}
+
+
+@pytest.mark.parametrize("code", sorted(CUSTOMERS_FILE_PROBLEMS))
+def test_a_customers_file_is_checked_as_a_scenarios_customers_are(
+    make_package: PackageMaker, code: str
+) -> None:
+    from compiler.validation import validate
+
+    from .conftest import shown
+
+    text, expected = CUSTOMERS_FILE_PROBLEMS[code]
+    directory = make_package()
+    customers = directory.parent / "customers.yaml"
+    customers.write_text(text)
+    found = [
+        shown(directory.parent, d)
+        for d in validate(directory, customers_file=customers).diagnostics
+        if d.code == code
+    ]
+    assert found == expected.splitlines()
+    assert diagnose(directory) == []  # the package alone is clean: these are the file's
+
+
+def test_a_customers_file_does_not_change_the_packages_graph(make_package: PackageMaker) -> None:
+    """Its contracts are checked, but they are not scenarios of the package: `plan graph`
+    and the unused-object warnings do not see them."""
+    from compiler.validation import validate
+
+    directory = make_package()
+    customers = directory.parent / "customers.yaml"
+    customers.write_text(
+        "customers:\n  acme: {name: Acme, contracts: [{id: a-1, template: basic, "
+        "starting_at: 2026-01-01}]}\n"
+    )
+    assert validate(directory, customers_file=customers).diagnostics == (
+        validate(directory).diagnostics
+    )
