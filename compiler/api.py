@@ -100,8 +100,15 @@ def replay_files(
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     engine: Engine = "duckdb",
 ) -> ReplayResult:
-    """Backtest a package on real usage: `plan replay`."""
+    """Backtest a package on real usage: `plan replay`.
+
+    Raises ValueError for a period outside the dates a package may use (see
+    `compiler.model.common.check_instant_range`), as the command line refuses it."""
     from compiler.diagnostics import display_path
+    from compiler.model.common import check_instant_range
+
+    check_instant_range(period.start)
+    check_instant_range(period.end)
 
     plan, validation = compile_package(directory, customers_file)
     # compiled: the package and the customers file passed every check, E05xx included

@@ -260,6 +260,34 @@ def test_replay_reports_a_bad_contract_at_its_line(
     assert f"{tmp_path}/customers.yaml:3:{line.index(at) + 1}: error[{code}]" in err
 
 
+@pytest.mark.parametrize(
+    "period", ["9999-12-01..9999-12-31", "0001-01-01..9999-12-31", "2026-11-01..9000-01-02"]
+)
+def test_replay_refuses_a_period_past_the_calendar_as_a_usage_error(
+    tmp_path: Path, period: str
+) -> None:
+    """Was an internal error: `ValueError: year 10000 is out of range`."""
+    customers = tmp_path / "customers.yaml"
+    customers.write_text("customers: {}\n")
+    events = PACKAGES / "ai-platform/scenarios/november/events.jsonl"
+    result = CliRunner().invoke(
+        main,
+        ["replay", str(PACKAGES / "ai-platform"), str(events), "--customers", str(customers),
+         "--period", period],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "a date must be from 1900-01-01 to 9000-01-01" in result.stderr
+
+
+def test_replay_reports_a_contract_start_past_the_calendar(tmp_path: Path) -> None:
+    """Was an internal error: `ValueError: year 10000 is out of range`."""
+    line = "    {name: A, contracts: [{id: a1, template: enterprise, starting_at: 9999-12-01}]}"
+    code, out, err = _replay_customers(tmp_path, f"customers:\n  a:\n{line}\n")
+    assert (code, out) == (1, "")
+    column = line.index("9999-12-01") + 1
+    assert f"{tmp_path}/customers.yaml:3:{column}: error[E0101]: " in err
+
+
 def test_replay_says_what_an_empty_customers_file_should_hold(tmp_path: Path) -> None:
     code, out, err = _replay_customers(tmp_path, "")
     assert (code, out) == (1, "")

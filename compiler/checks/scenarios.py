@@ -70,10 +70,8 @@ def _end(ctx: CheckContext, contract: Contract) -> datetime | None:
         return contract.ending_before
     template = ctx.package.contract_templates.get(contract.template)
     if template is not None and template.duration_months is not None:
-        try:
-            return month_offset(contract.starting_at, template.duration_months)
-        except (ValueError, OverflowError):
-            return None  # past year 9999: as good as open-ended
+        # inside the calendar: the model bounds the start and the term (MAX_MONTHS)
+        return month_offset(contract.starting_at, template.duration_months)
     return None
 
 

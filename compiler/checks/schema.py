@@ -8,7 +8,7 @@ from pydantic import BaseModel, ValidationError
 
 from compiler.checks.suggest import did_you_mean
 from compiler.diagnostics import Diagnostic, error
-from compiler.model.common import lenient_reading
+from compiler.model.common import MAX_MONTHS, lenient_reading
 from compiler.source.package_source import SourceMap
 
 M = TypeVar("M", bound=BaseModel)
@@ -22,6 +22,10 @@ _EXPECTED = {
     "int_type": "expected a whole number such as 3",
     "decimal_type": 'expected a decimal such as 1500 or "0.002"',
 }
+
+
+# Month counts bounded by MAX_MONTHS (compiler.model.contracts)
+_MONTH_FIELDS = {"months", "starting_month", "month", "duration_months"}
 
 
 def validate_model(
@@ -77,7 +81,13 @@ def _diagnostic(model: type[BaseModel], err: Any, positions: SourceMap) -> Diagn
     # as written in YAML: a boolean is `true`, not Python's `True`
     written = str(value).lower() if isinstance(value, bool) else repr(value)
     shown = f" (got {written})" if isinstance(value, str | int) and len(written) < 60 else ""
-    return error("E0101", f"{where}: {message}{shown}", positions.locate(loc))
+    hint = None
+    if kind == "less_than_equal" and loc and loc[-1] in _MONTH_FIELDS:
+        hint = (
+            f"a relative time is at most {MAX_MONTHS} months (100 years) from the contract's "
+            "start; for no end, leave the end out"
+        )
+    return error("E0101", f"{where}: {message}{shown}", positions.locate(loc), hint)
 
 
 def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

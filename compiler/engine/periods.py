@@ -13,6 +13,11 @@ every 1 (monthly), 3 (quarterly) or 12 (annual) months:
   Mar 31, Apr 30), so the first period is always whole.
 Every period is clipped to `[contract_start, contract_end)`, so a contract ending between
 anchors gets a short last period.
+
+Month arithmetic raises ValueError past year 9999 (Python's calendar). It is never reached
+from a package: the model keeps dates in [EARLIEST_INSTANT, LATEST_INSTANT] and month counts
+at most MAX_MONTHS (compiler.model.common), so what is computed from them stays centuries
+inside the calendar.
 """
 
 from __future__ import annotations

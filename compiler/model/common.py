@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from pydantic import (
     AfterValidator,
@@ -125,14 +125,39 @@ _INSTANT_TEXT = re.compile(
 _INSTANT_EXPECTED = "expected a date such as 2026-11-01 or a date-time such as 2026-11-01T00:00:00Z"
 _NO_OFFSET = "a date-time needs a time zone offset, e.g. 2026-11-01T00:00:00Z"
 
+# The calendar a package's dates live in, and how far a relative time may reach. Python's
+# datetime ends with year 9999; the engine steps from these dates by month counts (a term, an
+# access window, a billing period, a year around a subscription's period), so dates are kept
+# well inside, and every date it computes stays inside too: at most MAX_MONTHS after a window's
+# start, itself at most MAX_MONTHS after a contract's start, plus one billing year, is still
+# centuries before year 9999 (and before the engine's open end, contracts.FAR_FUTURE).
+EARLIEST_INSTANT: Final = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_INSTANT: Final = datetime(9000, 1, 1, tzinfo=UTC)
+# 100 years: a relative time (`months`, `starting_month`, `month`, `duration_months`)
+MAX_MONTHS: Final = 1200
+_INSTANT_RANGE = "a date must be from 1900-01-01 to 9000-01-01 (UTC)"
+
+
+def check_instant_range(moment: datetime) -> datetime:
+    """`moment` if it lies in [EARLIEST_INSTANT, LATEST_INSTANT]; raises ValueError (a
+    PydanticCustomError) naming the range otherwise."""
+    if not EARLIEST_INSTANT <= moment <= LATEST_INSTANT:
+        raise PydanticCustomError("instant_range", _INSTANT_RANGE)
+    return moment
+
 
 def parse_instant(value: Any) -> datetime:
     """`2026-11-01` is midnight UTC; a date-time must say its offset (`Z` for UTC).
 
     Text is taken in those two forms only, not in every form `fromisoformat` reads (week
-    dates, `+0000`, a space for the `T`, surrounding spaces). Raises ValueError (a
-    PydanticCustomError, so that a model's diagnostic shows the message alone).
+    dates, `+0000`, a space for the `T`, surrounding spaces), and only between EARLIEST_INSTANT
+    and LATEST_INSTANT. Raises ValueError (a PydanticCustomError, so that a model's diagnostic
+    shows the message alone).
     """
+    return check_instant_range(_instant(value))
+
+
+def _instant(value: Any) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise PydanticCustomError("instant_offset", _NO_OFFSET)
@@ -173,7 +198,8 @@ Instant = Annotated[
         {
             "type": "string",
             "anyOf": [{"format": "date"}, {"format": "date-time"}],
-            "description": "ISO-8601 date (midnight UTC) or date-time with offset",
+            "description": "ISO-8601 date (midnight UTC) or date-time with offset, "
+            "from 1900-01-01 to 9000-01-01",
         }
     ),
 ]

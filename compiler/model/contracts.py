@@ -1,7 +1,8 @@
 """Contract terms, as templates (SPEC 2.5) and as a customer's contract (SPEC 2.6).
 
 Relative times count whole months from the contract's start (`starting_month`, `months`,
-`month`); a customer's contract may use absolute `starting_at`/`ending_before` instead.
+`month`), at most MAX_MONTHS each; a customer's contract may use absolute
+`starting_at`/`ending_before` instead.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from compiler.model.common import Amount, Id, Instant, PropertyValue, Strict
+from compiler.model.common import MAX_MONTHS, Amount, Id, Instant, PropertyValue, Strict
 from compiler.model.products import ProductSelector
 from compiler.model.rate_cards import BillingFrequency, Tier, TierMode
 
@@ -19,8 +20,8 @@ from compiler.model.rate_cards import BillingFrequency, Tier, TierMode
 class Window(Strict):
     """A span of time relative to the contract start, or absolute."""
 
-    starting_month: int | None = Field(default=None, ge=0)
-    months: int | None = Field(default=None, ge=1)
+    starting_month: int | None = Field(default=None, ge=0, le=MAX_MONTHS)
+    months: int | None = Field(default=None, ge=1, le=MAX_MONTHS)
     starting_at: Instant | None = None
     ending_before: Instant | None = None
 
@@ -50,7 +51,7 @@ class Override(Window):
 
 
 class InvoiceScheduleEntry(Strict):
-    month: int | None = Field(default=None, ge=0)
+    month: int | None = Field(default=None, ge=0, le=MAX_MONTHS)
     date: Instant | None = None
     amount: Amount
 
@@ -82,7 +83,7 @@ class Credit(Strict):
 class ScheduledCharge(Strict):
     product: Id
     name: str | None = None
-    month: int | None = Field(default=None, ge=0)
+    month: int | None = Field(default=None, ge=0, le=MAX_MONTHS)
     date: Instant | None = None
     amount: Amount
 
@@ -101,7 +102,7 @@ class ContractTemplate(ContractTerms):
     name: str
     description: str | None = None
     rate_card: Id
-    duration_months: int | None = Field(default=None, ge=1)
+    duration_months: int | None = Field(default=None, ge=1, le=MAX_MONTHS)
     billing: Billing = Field(default_factory=Billing)
 
 
