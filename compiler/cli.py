@@ -23,6 +23,7 @@ from compiler.diagnostics import CompilerError, Diagnostic, has_errors, sorted_d
 from compiler.engine.executors import ENGINES, EngineUnavailable
 from compiler.engine.invoice import ReplayResult
 from compiler.engine.periods import Period
+from compiler.engine.store import MemoryLimitError
 from compiler.report.diagnostics_formats import FORMATS as DIAGNOSTIC_FORMATS
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -46,6 +47,9 @@ def guarded(command: F) -> F:
             sys.exit(EXIT_FOUND)
         except EngineUnavailable as exc:
             click.echo(f"plan: error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        except MemoryLimitError as exc:
+            click.echo(f"plan: error: {exc}\nRaise --memory-limit (e.g. 4GB).", err=True)
             sys.exit(EXIT_USAGE)
         except Exception as exc:  # the last line of defence: never a bare traceback
             click.echo(
@@ -216,10 +220,11 @@ def _progress_on_terminal() -> Iterator[None]:
 
 
 def _memory_limit(text: str) -> str:
-    from compiler.engine.store import memory_bytes
+    from compiler.engine.store import memory_limit_problem
 
-    if memory_bytes(text) is None:
-        raise click.BadParameter(f"{text!r}: a size such as 512MB or 2GB")
+    problem = memory_limit_problem(text)
+    if problem is not None:
+        raise click.BadParameter(f"{text!r}: {problem}")
     return text.strip()
 
 

@@ -288,6 +288,53 @@ def test_replay_reports_a_contract_start_past_the_calendar(tmp_path: Path) -> No
     assert f"{tmp_path}/customers.yaml:3:{column}: error[E0101]: " in err
 
 
+@pytest.mark.parametrize(
+    ("limit", "problem"),
+    [
+        ("1B", "at least 128MB"),  # was an internal error: DuckDB's OutOfMemoryException
+        ("64MB", "at least 128MB"),
+        ("99999999TB", "at most 1000TB"),  # was an internal error: DuckDB's ParserException
+        ("lots", "a size such as 512MB or 2GB"),
+    ],
+)
+def test_replay_refuses_a_memory_limit_duckdb_cannot_work_in(
+    tmp_path: Path, limit: str, problem: str
+) -> None:
+    customers = tmp_path / "customers.yaml"
+    customers.write_text("customers: {}\n")
+    events = PACKAGES / "ai-platform/scenarios/november/events.jsonl"
+    result = CliRunner().invoke(
+        main,
+        ["replay", str(PACKAGES / "ai-platform"), str(events), "--customers", str(customers),
+         "--period", "2026-11-01..2026-12-01", "--memory-limit", limit],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert f"'{limit}': {problem}" in result.stderr
+
+
+def test_replay_out_of_memory_within_the_limit_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A machine with many threads may need more than the minimum: running out of memory
+    asks for a larger limit (exit 2), never an internal error."""
+    import compiler.engine.store as store
+
+    monkeypatch.setattr(store, "MIN_MEMORY_LIMIT", 1)  # let 1MB through, as such a machine would
+    scenario = PACKAGES / "ai-platform/scenarios/november"
+    text = (scenario / "scenario.yaml").read_text()
+    customers = tmp_path / "customers.yaml"
+    customers.write_text(text[text.index("customers:") : text.index("events:")])
+    result = CliRunner().invoke(
+        main,
+        ["replay", str(PACKAGES / "ai-platform"), str(scenario / "events.jsonl"),
+         "--customers", str(customers), "--period", "2026-11-01..2026-12-01",
+         "--memory-limit", "1MB"],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "plan: error: the replay ran out of memory within the limit of 1MB" in result.stderr
+    assert "internal error" not in result.stderr
+
+
 def test_replay_says_what_an_empty_customers_file_should_hold(tmp_path: Path) -> None:
     code, out, err = _replay_customers(tmp_path, "")
     assert (code, out) == (1, "")

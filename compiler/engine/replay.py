@@ -20,6 +20,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TypeVar
 
+import duckdb
+
 from compiler.engine.attribution import (
     EXAMPLES,
     Attribution,
@@ -58,7 +60,13 @@ from compiler.engine.overrides import PlacedOverride, placed_overrides
 from compiler.engine.periods import Period
 from compiler.engine.sql_metrics import run_sql_metric
 from compiler.engine.sql_properties import referenced_properties
-from compiler.engine.store import DEFAULT_MEMORY_LIMIT, EventStore, aware, held_in_memory
+from compiler.engine.store import (
+    DEFAULT_MEMORY_LIMIT,
+    EventStore,
+    MemoryLimitError,
+    aware,
+    held_in_memory,
+)
 from compiler.engine.usage import (
     Aggregate,
     GroupValues,
@@ -95,8 +103,15 @@ def customer_index(customers: Mapping[str, Customer]) -> dict[str, str]:
 
 
 def replay(plan: RatingPlan, inputs: ReplayInput) -> ReplayResult:
+    """Raises MemoryLimitError when DuckDB runs out of memory within `inputs.memory_limit`."""
     with _cycle_collection_paused():
-        return _replay(plan, inputs)
+        try:
+            return _replay(plan, inputs)
+        except duckdb.OutOfMemoryException as exc:
+            raise MemoryLimitError(
+                f"the replay ran out of memory within the limit of {inputs.memory_limit}: "
+                f"{str(exc).splitlines()[0]}"
+            ) from exc
 
 
 @contextmanager

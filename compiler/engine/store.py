@@ -39,6 +39,31 @@ SIZE_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
 SIZE_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
 
+# What `plan replay --memory-limit` takes. Below the minimum DuckDB cannot hold a replay's
+# working buffers even for a handful of events (64MB ran out on two threads; a machine with
+# more threads needs more); DuckDB refuses values past 8 EiB, and no machine has a petabyte.
+MIN_MEMORY_LIMIT = 128 * 10**6
+MAX_MEMORY_LIMIT = 10**15
+
+
+class MemoryLimitError(Exception):
+    """DuckDB refused the memory limit, or a replay ran out of memory within it."""
+
+
+def memory_limit_problem(limit: str) -> str | None:
+    """Why `limit` is no memory limit for a replay (None: it is one)."""
+    size = memory_bytes(limit)
+    if size is None:
+        return "a size such as 512MB or 2GB"
+    if size < MIN_MEMORY_LIMIT:
+        return (
+            "at least 128MB: DuckDB needs that much to run a replay, and spills what does not fit"
+        )
+    if size > MAX_MEMORY_LIMIT:
+        return "at most 1000TB"
+    return None
+
+
 def memory_bytes(limit: str) -> int | None:
     """A memory limit such as `512MB` or `2GiB` in bytes; None if it is not one."""
     match = SIZE_PATTERN.fullmatch(limit.strip())
@@ -208,7 +233,11 @@ class EventStore:
         if threads:
             config["threads"] = threads
         database = ":memory:" if in_memory else str(spill / "replay.duckdb")
-        self.connection = duckdb.connect(database, config=config)
+        try:
+            self.connection = duckdb.connect(database, config=config)
+        except (duckdb.ParserException, duckdb.InvalidInputException) as exc:
+            self._directory.cleanup()
+            raise MemoryLimitError(f"memory limit {memory_limit!r} refused: {exc}") from exc
         self.connection.execute("SET TimeZone = 'UTC'")
         # Every join here is written with the events on the left and a small table (aliases,
         # contracts, slices, segments, repeated IDs) on the right, DuckDB's build side. Its join

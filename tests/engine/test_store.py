@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler.engine.store import EventStore, held_in_memory, insert_rows, memory_bytes
+from compiler.engine.store import (
+    EventStore,
+    MemoryLimitError,
+    held_in_memory,
+    insert_rows,
+    memory_bytes,
+    memory_limit_problem,
+)
 
 
 @pytest.mark.parametrize(
@@ -28,6 +35,27 @@ from compiler.engine.store import EventStore, held_in_memory, insert_rows, memor
 )
 def test_memory_limits_read_as_bytes(limit: str, expected: int | None) -> None:
     assert memory_bytes(limit) == expected
+
+
+@pytest.mark.parametrize(
+    ("limit", "problem"),
+    [
+        ("128MB", None),
+        ("1000TB", None),
+        ("127MB", "at least 128MB"),
+        ("1B", "at least 128MB"),
+        ("1001TB", "at most 1000TB"),
+        ("lots", "a size such as"),
+    ],
+)
+def test_a_replays_memory_limit_is_one_duckdb_can_work_in(limit: str, problem: str | None) -> None:
+    found = memory_limit_problem(limit)
+    assert found == problem if problem is None else (found or "").startswith(problem)
+
+
+def test_a_memory_limit_duckdb_refuses_is_named() -> None:
+    with pytest.raises(MemoryLimitError, match="'99999999TB' refused"):
+        EventStore("99999999TB")
 
 
 def test_events_are_held_in_memory_up_to_half_the_limit() -> None:
