@@ -174,6 +174,8 @@ def run_sql_metric(
     rows_out = []
     for row in result:
         values = {k: None if v is None else str(v) for k, v in zip(keys, row[1:], strict=True)}
+        if row[0] is None and not rows:
+            continue  # an aggregate without GROUP BY over a period without events: no usage
         if row[0] is None:  # never silently zero (SPEC 2.2); COALESCE says so explicitly
             groups = ", ".join(f"{k}={v}" for k, v in values.items())
             raise SqlMetricError(

@@ -151,8 +151,9 @@ def test_sql_metrics_cannot_read_files_at_run_time(tmp_path: Path) -> None:
             store.connection.execute("SET enable_external_access = true")
 
 
-def _run_direct(sql: str) -> list[object]:
-    """Run a SQL metric against one attributed event, bypassing `plan validate`."""
+def _run_direct(sql: str, month: int = 11) -> list[object]:
+    """Run a SQL metric against one attributed event (in November), for the contract period
+    that starts in `month`, bypassing `plan validate`."""
     from datetime import UTC, datetime
 
     from compiler.engine.metering import Columns
@@ -170,7 +171,11 @@ def _run_direct(sql: str) -> list[object]:
         metric = MetricPlan(id="m", name="M", kind="sql", sql=sql, group_keys=("k",))
         return list(
             run_sql_metric(
-                store.connection, metric, Columns(["gb"]), "c1", datetime(2026, 11, 1, tzinfo=UTC)
+                store.connection,
+                metric,
+                Columns(["gb"]),
+                "c1",
+                datetime(2026, month, 1, tzinfo=UTC),
             )
         )
 
@@ -222,3 +227,13 @@ def test_a_null_value_is_a_run_time_error_not_zero() -> None:
         "'all' AS k FROM events"
     )
     assert row.value == Decimal(0)  # type: ignore[attr-defined]
+
+
+def test_an_aggregate_over_a_period_without_events_is_no_usage() -> None:
+    """A SUM without GROUP BY gives one NULL row for a period with no events (found in
+    review: every such customer period stopped the replay); that is no usage, as the empty
+    result of a GROUP BY is. The event is in November; December has none."""
+    sql = "SELECT SUM(CAST(properties['gb'] AS DECIMAL(38, 9))) AS value, 'all' AS k FROM events"
+    assert _run_direct(sql, month=12) == []
+    (row,) = _run_direct(sql)  # November: the event's 7
+    assert row.value == Decimal(7)  # type: ignore[attr-defined]
