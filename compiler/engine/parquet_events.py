@@ -98,16 +98,17 @@ def read_parquet_files(
         try:
             _read_batch(connection, schema, batch, names, numeric)
         except duckdb.Error as exc:
+            reason = _first_line(exc)
             _forget(connection, batch)
             if len(batch) == 1:
-                unreadable[batch[0][0]] = _first_line(exc)
+                unreadable[batch[0][0]] = reason
                 continue
             for one in batch:  # which of them DuckDB cannot read
                 try:
                     _read_batch(connection, schema, [one], names, numeric)
                 except duckdb.Error as exc:
-                    _forget(connection, [one])
                     unreadable[one[0]] = _first_line(exc)
+                    _forget(connection, [one])
     # numbered by row already, as the Python reader numbers lines: `slow` for conflict positions
     connection.executemany(
         "INSERT INTO file_index (filename, file_index, slow) VALUES (?, ?, true)",
@@ -140,7 +141,15 @@ def _forget(connection: duckdb.DuckDBPyConnection, batch: Sequence[tuple[int, Pa
 
 
 def _first_line(exc: duckdb.Error) -> str:
+    """The reason a file is unreadable, from DuckDB's error; an error that is the run's, not
+    the file's (out of memory, interrupted), is raised again: the file is not to blame, and
+    its events must not be lost."""
+    if isinstance(exc, NOT_THE_FILES):
+        raise exc
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+NOT_THE_FILES = (duckdb.OutOfMemoryException, duckdb.InterruptException)
 
 
 # A file's columns and their types, as DESCRIBE gives them: {name: type}.

@@ -328,6 +328,23 @@ def test_a_file_whose_rows_fail_in_a_batch_leaves_the_others_read(tmp_path: Path
     assert count == 5
 
 
+@pytest.mark.parametrize("error", [duckdb.OutOfMemoryException, duckdb.InterruptException])
+def test_running_out_of_memory_is_the_runs_error_not_the_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: type[duckdb.Error]
+) -> None:
+    """Out of memory (or interrupted) while reading, a file was made one invalid entry and its
+    events were lost, the replay ending well (found in review); the error is the run's."""
+    import compiler.engine.parquet_events as parquet_events
+
+    def failing(*args: Any) -> None:
+        raise error("failed to allocate data of size 128.0 MiB")
+
+    monkeypatch.setattr(parquet_events, "_read_batch", failing)
+    path = copy_parquet(tmp_path / "e.parquet", rows_of("'2026-11-10T12:00:00Z'|'x'"))
+    with pytest.raises(error):
+        ingest_parquet([path, path])
+
+
 @pytest.mark.parametrize(
     ("columns", "reason"),
     [
