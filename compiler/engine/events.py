@@ -194,6 +194,28 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
+# A number written with an exponent may stand for at most this many zeros it does not write
+# (1e3 is "1000"). Past it (1e999999999 would be a text of a billion digits) the number keeps
+# its exponent ("1E+999999999"), which no metric reads as a number (SPEC 2.2: at most 20
+# integer digits, 9 places), and a zero is "0". A number written out is kept as it is written,
+# however long: its text is in the line already, and every reader keeps it alike.
+MAX_ADDED_ZEROS = 1000
+
+
+def _json_number(text: str) -> Decimal | str:
+    """A JSON number with a fraction or an exponent: its exact decimal, or the text it keeps
+    when its exponent would write it out far longer than it is written."""
+    number = Decimal(text)
+    if "e" not in text and "E" not in text:
+        return number
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # JSON has no NaN or infinity
+    added = exponent if exponent > 0 else -exponent - len(digits) + 1
+    if added <= MAX_ADDED_ZEROS:
+        return number
+    return "0" if number.is_zero() else str(number)
+
+
 def parse_event(text: str, seq: int, file: str, line: int) -> Event | Rejection:
     """One line of JSON into an Event, or a Rejection that says why not."""
     if too_deep(text):
@@ -201,7 +223,7 @@ def parse_event(text: str, seq: int, file: str, line: int) -> Event | Rejection:
     try:
         raw = json.loads(
             text,
-            parse_float=Decimal,
+            parse_float=_json_number,
             parse_int=Decimal,
             parse_constant=_no_constant,
             object_pairs_hook=_first_key_wins,

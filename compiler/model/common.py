@@ -208,23 +208,10 @@ Instant = Annotated[
 PropertyValue = str | int | bool | Amount
 
 
-# A number's plain text may add at most this many zeros to its digits (1e3 is "1000"). Past it
-# (1e999999999 would be a text of a billion digits) the number keeps its exponent ("1E+999999999"),
-# which no metric reads as a number (SPEC 2.2: at most 20 integer digits, 9 places); a zero is "0".
-MAX_ADDED_ZEROS = 1000
-
-
 def property_text(value: PropertyValue) -> str:
     """The text a property value has in an event's properties map."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        exponent = value.as_tuple().exponent
-        digits = len(value.as_tuple().digits)
-        added = exponent if isinstance(exponent, int) and exponent > 0 else 0
-        if isinstance(exponent, int) and exponent < 0:
-            added = -exponent - digits + 1  # the zeros after the point before the digits
-        if added > MAX_ADDED_ZEROS:
-            return "0" if value.is_zero() else str(value)
         return format(value, "f")  # 1e3 is "1000", as the event reader writes a JSON 1e3
     return str(value)

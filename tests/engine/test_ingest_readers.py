@@ -523,6 +523,18 @@ def event_line(txid: str, tokens: str = "5") -> str:
     )
 
 
+def test_a_number_written_out_is_kept_as_written_by_every_reader() -> None:
+    """A number with 1,500 zeros written out keeps its text whichever reader takes its line
+    (a line with a 7-digit fraction of a second goes to the Python reader): the Python reader
+    made it 1E-1501, the others kept it as written, and one value had two texts (found in
+    review)."""
+    long = "0." + "0" * 1500 + "1"
+    lines = [event_line("a", long), event_line("b", long).replace(":00Z", ":00.1234567Z")]
+    assert_same(lines)
+    rows, rejected, read = read_rows(lines)
+    assert (len(rows), rejected, read) == (2, [], 2)
+
+
 MIXED = [
     event_line("a"),
     "",  # blank lines are not counted, but they are numbered
