@@ -22,14 +22,16 @@ _COMMAND_START = (":", "#")  # `::command::`, and the runner's older `##[command
 
 
 def _one_line(text: str) -> str:
-    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    shown = _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    # the runner's older commands, `##[command]`, are found anywhere in a line
+    return shown.replace("##[", "##\\x5b")
 
 
 def _where(d: Diagnostic) -> str:
     """The span as `file:line:column`; a file name that could start a workflow command is
     shown as the relative path it is, from `./`."""
     where = _one_line(str(d.span))
-    return f"./{where}" if where.startswith(_COMMAND_START) else where
+    return f"./{where}" if where.lstrip().startswith(_COMMAND_START) else where
 
 
 def to_text(diagnostics: list[Diagnostic]) -> str:
