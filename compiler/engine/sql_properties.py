@@ -13,6 +13,8 @@ that this is exactly what the query can read, every other way to reach the colum
   `COUNT(*)`; `COLUMNS(...)`; a positional column `#5`;
 - a whole row named as a value (`to_json(e)`, `SELECT events FROM events`): a column named
   like one of the query's relations, or like DuckDB's `unnamed_subquery` names;
+- a `*` projection in a subquery used as a value (`ARRAY(SELECT * ...)`, `IN (SELECT * ...)`,
+  `(SELECT * ...)['key']`), where `* EXCLUDE` of the other columns gives the map itself;
 - when the query has a `*` projection (which passes `properties` on under its own name),
   everything that renames a column by position: column lists (`AS t(a, b)`,
   `WITH t(a, b) AS`), a `*` in a later branch of a set operation (not BY NAME), a `*` over
@@ -121,6 +123,8 @@ def _renaming_problems(tree: exp.Expr) -> list[tuple[exp.Expr, str]]:
             found.append((alias, "renames columns by position with a column list, next to a *"))
     for select in selects:
         stars = _projection_stars(select)
+        if not _used_as_relation(select):
+            found.append((stars[0], "selects * in a subquery used as a value, not as a table"))
         if len(stars) > 1:
             found.append((stars[1], "selects * twice in one SELECT"))
         unqualified = [s for s in stars if isinstance(s, exp.Star)]
@@ -136,6 +140,21 @@ def _renaming_problems(tree: exp.Expr) -> list[tuple[exp.Expr, str]]:
                 break
             child = ancestor
     return found
+
+
+# Where a SELECT's rows are a relation: the columns of its * keep their names there.
+_RELATION_PLACES = (exp.From, exp.Join, exp.Lateral, exp.CTE, exp.Exists)
+
+
+def _used_as_relation(select: exp.Select) -> bool:
+    """Whether a SELECT is the query itself, or a relation in it (FROM, JOIN, LATERAL, a CTE;
+    EXISTS, which reads no column), through set operations and parentheses. Elsewhere its row is
+    a value (`ARRAY(SELECT * ...)`, `x IN (SELECT * ...)`, `(SELECT * ...)['key']`): with
+    `* EXCLUDE` of the other columns, that value is the properties map under no name."""
+    node: exp.Expr = select
+    while isinstance(node.parent, (exp.SetOperation, exp.Subquery)):
+        node = node.parent
+    return node.parent is None or isinstance(node.parent, _RELATION_PLACES)
 
 
 def _ancestors(node: exp.Expr) -> list[exp.Expr]:

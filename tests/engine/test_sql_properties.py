@@ -29,6 +29,19 @@ def _reads(sql: str) -> tuple[set[str], list[str]]:
         ),
         ("SELECT * EXCLUDE (properties) FROM events", set()),
         ("SELECT a AS value FROM (SELECT 1 AS a UNION ALL BY NAME SELECT * FROM events)", set()),
+        # a * where its rows are a relation: a join, LATERAL, a set operation in FROM; EXISTS
+        (
+            "SELECT COUNT(*) AS value FROM events e JOIN (SELECT * FROM events) s "
+            "USING (transaction_id)",
+            set(),
+        ),
+        ("SELECT COUNT(*) AS value FROM events e, LATERAL (SELECT * FROM events) l", set()),
+        (
+            "SELECT COUNT(*) AS value "
+            "FROM (SELECT * FROM events UNION ALL BY NAME SELECT * FROM events)",
+            set(),
+        ),
+        ("SELECT COUNT(*) AS value FROM events WHERE EXISTS (SELECT * FROM events)", set()),
     ],
 )
 def test_literal_subscripts_are_what_is_read(sql: str, names: set[str]) -> None:
@@ -37,6 +50,8 @@ def test_literal_subscripts_are_what_is_read(sql: str, names: set[str]) -> None:
 
 
 COLUMNS = "selects COLUMNS(...), which can read the whole properties map"
+OTHERS = "EXCLUDE (transaction_id, customer_id, event_type, timestamp)"
+AS_VALUE = "selects * in a subquery used as a value, not as a table"
 OTHER = "uses the properties column other than as properties['name']"
 NAME = "uses the name properties other than as the column in properties['name']"
 
@@ -89,6 +104,19 @@ NAME = "uses the name properties other than as the column in properties['name']"
         (
             "SELECT properties_1['gb'] AS value FROM (SELECT a.*, b.* FROM events a, events b)",
             "selects * twice in one SELECT",
+        ),
+        # found in review: with the other columns excluded, the row of such a subquery is the
+        # properties map itself, under no name
+        (
+            "SELECT COALESCE(SUM(CAST(m['gb'] AS DECIMAL(38, 9))), 0) AS value "
+            f"FROM unnest(ARRAY(SELECT * {OTHERS} FROM events)) AS u(m)",
+            AS_VALUE,
+        ),
+        (f"SELECT (SELECT * {OTHERS} FROM events LIMIT 1)['gb'] AS value", AS_VALUE),
+        (f"SELECT cardinality((SELECT * {OTHERS} FROM events LIMIT 1)) AS value", AS_VALUE),
+        (
+            f"SELECT 1 AS value FROM events WHERE MAP {{}} IN (SELECT * {OTHERS} FROM events)",
+            AS_VALUE,
         ),
     ],
 )
