@@ -153,28 +153,38 @@ def _merge(
     positions: SourceMap,
     file: str,
 ) -> list[Diagnostic]:
+    """Merge one file's sections into `data`, and the positions of what was merged.
+
+    Which sections and objects are taken is decided first; their positions are then copied in
+    one pass over the file's positions, so a file of N objects costs O(N), not O(N^2).
+    """
     diagnostics: list[Diagnostic] = []
+    taken: set[str] = set()  # sections whose positions are all taken
+    merged_into: set[str] = set()  # sections merged object by object
+    refused: set[YamlPath] = set()  # objects not taken: their ID was already defined
     for section, content in document.items():
         spans = document_positions[(section,)]
         if section not in SECTIONS:
             diagnostics.append(_unknown_section(section, spans.key or spans.value, SECTIONS))
             continue
-        if section == "package" or not isinstance(content, dict):
-            if section in data:
-                diagnostics.append(
-                    error(
-                        "E0104",
-                        f"section `{section}` is defined twice",
-                        spans.key or spans.value,
-                        f"first defined at {positions.key((section,))}",
-                    )
+        earlier = data.get(section)
+        whole = section == "package" or not isinstance(content, dict)
+        if section in data and (whole or not isinstance(earlier, dict)):
+            diagnostics.append(
+                error(
+                    "E0104",
+                    f"section `{section}` is defined twice",
+                    spans.key or spans.value,
+                    f"first defined at {positions.key((section,))}",
                 )
-                continue
+            )
+            continue
+        if whole:
             data[section] = content
-            positions.add({p: s for p, s in document_positions.items() if p[:1] == (section,)})
+            taken.add(section)
             continue
         merged = data.setdefault(section, {})
-        positions.add({(section,): spans})
+        merged_into.add(section)
         for object_id, value in content.items():
             path = (section, object_id)
             if object_id in merged:
@@ -187,9 +197,17 @@ def _merge(
                         "IDs are unique per section across all files of a package",
                     )
                 )
+                refused.add(path)
                 continue
             merged[object_id] = value
-            positions.add({p: s for p, s in document_positions.items() if p[:2] == path})
+    kept = taken | merged_into
+    positions.add(
+        {
+            path: spans
+            for path, spans in document_positions.items()
+            if path and path[0] in kept and path[:2] not in refused
+        }
+    )
     return diagnostics
 
 
