@@ -46,7 +46,7 @@ CODES: dict[str, str] = {
     "E0501": "scenario contract template unresolved",
     "E0502": "ingest alias used by more than one customer",
     "E0503": "a customer's contracts overlap",
-    "E0504": "event file path leaves the package or does not exist",
+    "E0504": "a file or path leaves the package, or an event file does not exist",
     "E0505": "scenario period is empty",
     "E0506": "contract ends before it starts",
     "E0507": "duplicate contract ID",

@@ -18,6 +18,7 @@ from compiler.diagnostics import Diagnostic, error
 from compiler.engine.periods import month_offset
 from compiler.loader import CustomerSection, LoadedScenario
 from compiler.model.contracts import Contract
+from compiler.source.package_source import inside
 
 
 def _day(moment: datetime) -> str:
@@ -106,14 +107,6 @@ def _overlaps(
         )
 
 
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except (ValueError, OSError, RuntimeError):
-        return False
-    return True
-
-
 def _is_file(path: Path) -> bool:
     try:
         return path.is_file()
@@ -126,7 +119,7 @@ def _event_file_problems(scenario: LoadedScenario, package_dir: Path) -> Iterato
     directory = scenario.source.directory
     if scenario.model.events is None:
         for found in sorted([*directory.glob("*.jsonl"), *directory.glob("*.jsonl.gz")]):
-            if not _inside(found, package_dir):
+            if not inside(found, package_dir):
                 yield error(
                     "E0504",
                     f"event file '{found.name}' links outside the package directory",
@@ -144,7 +137,7 @@ def _event_file_problems(scenario: LoadedScenario, package_dir: Path) -> Iterato
                 span,
                 "paths are relative to the scenario directory, inside the package",
             )
-        elif not _inside(directory / candidate, package_dir):
+        elif not inside(directory / candidate, package_dir):
             yield error(
                 "E0504",
                 f"event file path '{text}' leaves the package directory",

@@ -84,20 +84,70 @@ class PackageSource:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
+def inside(path: Path, root: Path) -> bool:
+    """Whether `path`, its symbolic links followed, lies in `root` (SPEC 6: paths cannot leave
+    the package). A link that stays inside the package is allowed."""
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a loop of links
+        return False
+    return True
+
+
+def _package_entries(directory: Path) -> tuple[list[Path], list[Path]]:
+    """The package's `*.yaml`/`*.yml` files to read, and those that link outside it.
+
+    A link that stays inside is read, once: a second name for a file already read is skipped
+    (reading it again would define each of its IDs twice).
+    """
+    files: list[Path] = []
+    leaving: list[Path] = []
+    read: set[Path] = set()
+    for path in sorted(directory.iterdir()):
+        if path.suffix not in (".yaml", ".yml"):
+            continue
+        if not inside(path, directory):
+            leaving.append(path)
+        elif path.is_file() and path.resolve() not in read:
+            read.add(path.resolve())
+            files.append(path)
+    return files, leaving
+
+
 def package_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    """The files a package is read from: its `*.yaml`/`*.yml` files that stay inside it."""
+    return _package_entries(directory)[0]
+
+
+def _leaves_package(path: Path, root: Path, what: str) -> Diagnostic:
+    """E0504 for a file that a link takes outside the package (or into a loop of links)."""
+    # named by the link, never by where it leads: neither the target nor whether it exists is
+    # shown to the author of the package
+    shown = str(Path(display_path(root)) / path.relative_to(root))
+    try:
+        path.resolve()
+        problem = "links outside the package directory"
+    except (OSError, RuntimeError):
+        problem = "is a loop of symbolic links"
+    return error(
+        "E0504",
+        f"{what} {problem}; it is not read",
+        Span(shown),
+        "files of a package stay inside its directory (symbolic links are followed): "
+        "copy the file into the package",
+    )
 
 
 def read_package(directory: Path, limits: Limits = DEFAULT_LIMITS) -> PackageSource:
     """Read a package directory; problems are collected, never raised."""
     shown = display_path(directory)
-    files = package_files(directory) if directory.is_dir() else []
+    files, leaving = _package_entries(directory) if directory.is_dir() else ([], [])
     positions = SourceMap(Span(shown))
     data: dict[str, Any] = {}
-    diagnostics: list[Diagnostic] = []
+    diagnostics = [_leaves_package(p, directory, f"package file '{p.name}'") for p in leaving]
     if not directory.is_dir():
         diagnostics.append(error("E0011", "package directory does not exist", Span(shown)))
-    elif not files:
+    elif not files and not leaving:
         diagnostics.append(error("E0011", "package directory has no *.yaml files", Span(shown)))
     for path in files:
         file = display_path(path)
@@ -223,14 +273,27 @@ def _unknown_section(name: str, span: Span, known: tuple[str, ...]) -> Diagnosti
 
 
 def read_scenarios(directory: Path, limits: Limits = DEFAULT_LIMITS) -> list[ScenarioSource]:
+    """The package's scenarios; one whose `scenario.yaml` leaves the package (through a link
+    to the file, to its directory or to `scenarios/`) is not read but reported."""
     root = directory / "scenarios"
     if not root.is_dir():
         return []
-    return [
-        read_scenario(sub, limits)
-        for sub in sorted(root.iterdir())
-        if sub.is_dir() and (sub / "scenario.yaml").is_file()
-    ]
+    scenarios = []
+    for sub in sorted(root.iterdir()):
+        path = sub / "scenario.yaml"
+        if (sub.is_symlink() or sub.is_dir()) and not inside(path, directory):
+            scenarios.append(_scenario_outside(sub, directory))
+        elif sub.is_dir() and path.is_file():
+            scenarios.append(read_scenario(sub, limits))
+    return scenarios
+
+
+def _scenario_outside(directory: Path, package: Path) -> ScenarioSource:
+    path = directory / "scenario.yaml"
+    what = f"scenario '{directory.name}' (its folder or scenario.yaml)"
+    problem = _leaves_package(path, package, what)
+    file = problem.span.file
+    return ScenarioSource(directory.name, directory, file, None, SourceMap(Span(file)), [problem])
 
 
 def read_scenario(directory: Path, limits: Limits = DEFAULT_LIMITS) -> ScenarioSource:

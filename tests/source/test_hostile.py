@@ -124,3 +124,57 @@ def test_decimals_keep_every_digit_of_their_yaml_text(tmp_path: Path) -> None:
     assert model is not None
     price = model.rate_cards["list"].rates["calls"][0].price
     assert str(price) == "0.33333333333333333333"
+
+
+SECRET = "secret_api_key: hunter2-SECRET\n"
+
+
+def test_a_package_file_linking_outside_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.yaml").write_text(SECRET)
+    package = write_package(tmp_path / "pkg", VALID)
+    (package / "extra.yaml").symlink_to(tmp_path / "outside" / "secret.yaml")
+    assert codes(package) == [("E0504", "extra.yaml", 1, 1)]
+    code, output = run_cli(package)
+    assert code == 1 and "links outside the package directory" in output
+    assert "secret_api_key" not in output and str(tmp_path / "outside") not in output
+
+
+def test_a_scenario_linking_outside_is_not_read(tmp_path: Path) -> None:
+    # the file, its folder, or the scenarios folder: each takes scenario.yaml out of the package
+    outside = write_package(tmp_path / "outside", {"scenario.yaml": SECRET, "x/scenario.yaml": ""})
+    package = write_package(tmp_path / "pkg", VALID)
+    (package / "scenarios" / "by-file").mkdir(parents=True)
+    (package / "scenarios" / "by-file" / "scenario.yaml").symlink_to(outside / "scenario.yaml")
+    (package / "scenarios" / "by-folder").symlink_to(outside)
+    assert codes(package) == [
+        ("E0504", "scenario.yaml", 1, 1),
+        ("E0504", "scenario.yaml", 1, 1),
+    ]
+    assert [d.span.file for d in validate(package).diagnostics] == [
+        str(package / "scenarios" / "by-file" / "scenario.yaml"),
+        str(package / "scenarios" / "by-folder" / "scenario.yaml"),
+    ]
+    other = write_package(tmp_path / "other", VALID)
+    (other / "scenarios").symlink_to(outside)
+    assert [d.span.file for d in validate(other).diagnostics] == [
+        str(other / "scenarios" / "x" / "scenario.yaml")
+    ]
+    code, output = run_cli(package)
+    assert code == 1 and "secret_api_key" not in output
+
+
+def test_links_that_stay_inside_the_package_are_read_once(tmp_path: Path) -> None:
+    package = write_package(tmp_path, {**VALID, "shared/metrics.yaml": VALID["metrics.yaml"]})
+    (package / "metrics.yaml").unlink()
+    (package / "metrics.yaml").symlink_to("shared/metrics.yaml")
+    (package / "metrics-again.yml").symlink_to("metrics.yaml")  # a second name: read once
+    assert codes(package) == []
+    assert validate(package).package.model is not None
+
+
+def test_a_loop_of_links_is_a_diagnostic(tmp_path: Path) -> None:
+    package = write_package(tmp_path, VALID)
+    (package / "loop.yaml").symlink_to("loop.yaml")
+    assert codes(package) == [("E0504", "loop.yaml", 1, 1)]
+    assert "loop of symbolic links" in validate(package).diagnostics[0].message
