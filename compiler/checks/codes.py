@@ -14,6 +14,7 @@ CODES: dict[str, str] = {
     "E0009": "more than one YAML document in a file",
     "E0010": "mapping key is not a plain scalar",
     "E0011": "package directory missing or empty",
+    "E0012": "YAML version other than 1.2",
     "E0101": "value has the wrong type or is out of range",
     "E0102": "unknown key or section",
     "E0103": "required key missing",

@@ -5,7 +5,8 @@ checked before it is read; its event stream is scanned for nesting depth and tag
 tree is built (the composer recurses, the parser does not); and the composed node tree is turned
 into plain data by our own walk, which counts the nodes it visits so that aliases cannot expand
 without bound, accepts only the core YAML tags, rejects duplicate keys, and builds decimals from
-the scalar's own text (never through a float).
+the scalar's own text (never through a float). Packages are YAML 1.2: a `%YAML` directive for
+another version is refused, since under 1.1 `yes` and `on` would be booleans.
 
 ruamel.yaml is pure Python here, so most files are read by `libyaml_reader` instead: one pass
 over the events of libyaml, in C, that gives the same data and positions. It takes only the
@@ -15,6 +16,7 @@ to this reader, the reference.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -25,6 +27,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.tokens import DirectiveToken
 
 from compiler.diagnostics import Diagnostic, Span, error
 
@@ -35,6 +38,9 @@ ALLOWED_TAGS = {
     f"{_CORE}{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
 }
 KEY_TAGS = {f"{_CORE}{name}" for name in ("str", "int", "bool", "null")}  # keys become text
+
+# A version directive starts a line; only a file with such a line has its tokens scanned.
+_DIRECTIVE_LINE = re.compile(r"^%YAML", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,8 @@ def parse_with_ruamel(
     try:
         with warnings.catch_warnings():  # e.g. a reused anchor: legal YAML, not our problem
             warnings.simplefilter("ignore")
+            if _DIRECTIVE_LINE.search(text):
+                _check_version(yaml, text, file)
             _scan_events(yaml, text, file, limits)
             documents = list(yaml.compose_all(text))
     except _Abort as abort:
@@ -144,6 +152,30 @@ def parse_with_ruamel(
     except _Abort as abort:
         return None, [abort.diagnostic]
     return YamlDocument(data, walker.positions), walker.diagnostics
+
+
+def _check_version(yaml: YAML, text: str, file: str) -> None:
+    """Refuse a `%YAML` directive for any version but 1.2, before the parser acts on it.
+
+    Under `%YAML 1.1` the resolver reads `yes`, `on` and `y` as booleans, `017` as octal and
+    `1:30` as a base-60 integer; the package language is YAML 1.2, where the first are strings
+    and the others a decimal integer and a string. ruamel.yaml would also fail with an
+    AssertionError on `%YAML 1.3`. The tokens are scanned, so a `%` line inside a scalar is not
+    taken for a directive.
+    """
+    for token in yaml.scan(text):
+        if isinstance(token, DirectiveToken) and token.name == "YAML":
+            if tuple(token.value) != (1, 2):
+                version = ".".join(str(part) for part in token.value)
+                raise _Abort(
+                    error(
+                        "E0012",
+                        f"YAML version {version} is not supported; packages are YAML 1.2",
+                        _span(file, token),
+                        "remove the %YAML directive; in YAML 1.2 a boolean is true or false "
+                        "(yes, no, on and off are strings)",
+                    )
+                )
 
 
 def _scan_events(yaml: YAML, text: str, file: str, limits: Limits) -> None:
@@ -262,7 +294,10 @@ def scalar_value(tag: str, text: str) -> Any:
     if name == "null":
         return None
     if name == "bool":
-        return text.lower() == "true"
+        # YAML 1.2 spells a boolean true or false (any case); the `yes` and `on` of YAML 1.1
+        # never get here (its directive is refused), and would stay text rather than be false
+        spelled = text.lower()
+        return spelled == "true" if spelled in ("true", "false") else text
     if name == "int":
         digits = text.replace("_", "")
         try:
