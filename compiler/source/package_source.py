@@ -209,8 +209,7 @@ def _merge(
     one pass over the file's positions, so a file of N objects costs O(N), not O(N^2).
     """
     diagnostics: list[Diagnostic] = []
-    taken: set[str] = set()  # sections whose positions are all taken
-    merged_into: set[str] = set()  # sections merged object by object
+    kept: set[str] = set()  # sections taken, whole or object by object
     refused: set[YamlPath] = set()  # objects not taken: their ID was already defined
     for section, content in document.items():
         spans = document_positions[(section,)]
@@ -231,10 +230,10 @@ def _merge(
             continue
         if whole:
             data[section] = content
-            taken.add(section)
+            kept.add(section)
             continue
         merged = data.setdefault(section, {})
-        merged_into.add(section)
+        kept.add(section)
         for object_id, value in content.items():
             path = (section, object_id)
             if object_id in merged:
@@ -250,7 +249,6 @@ def _merge(
                 refused.add(path)
                 continue
             merged[object_id] = value
-    kept = taken | merged_into
     positions.add(
         {
             path: spans
