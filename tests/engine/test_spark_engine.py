@@ -195,24 +195,36 @@ def test_nothing_to_meter_on_both_engines(tmp_path: Path) -> None:
     assert_same_on_both(rules_package(tmp_path, events))
 
 
-def test_parquet_integer_fields_on_both_engines(tmp_path: Path) -> None:
-    """Integer-typed Parquet fields, which the reader itself tells numbers (the number columns
-    Spark reads in place of matching the text), some events lacking them."""
+READINGS = [
+    event("storage", gb=40),
+    event("storage", gb=75, at="2026-11-20T00:00:00Z"),
+    event("storage"),  # no gb
+    event("seat_count", seats=12, at="2026-11-05T00:00:00Z"),
+    event("seat_count", seats=9, at="2026-11-25T00:00:00Z"),
+]
+TOKENS = [request(1_500_000, txid="a"), request(txid="no-tokens"), request(-500_000, txid="b")]
+
+
+@pytest.mark.parametrize(
+    ("shape", "events", "expected"),
+    [
+        # tokens: 1,500,000 - 500,000 = 1,000,000, per million: 1; peak: max(40, 75); seats: 9
+        ("struct", TOKENS + READINGS, {"tokens": "1", "peak": "75", "seats": "9"}),
+        # a MAP(VARCHAR, BIGINT) holds only numbers: the readings alone, without model names
+        ("intmap", READINGS, {"peak": "75", "seats": "9"}),
+    ],
+)
+def test_parquet_integer_fields_on_both_engines(
+    tmp_path: Path, shape: str, events: list[dict[str, Any]], expected: dict[str, str]
+) -> None:
+    """Integer-typed Parquet fields (a STRUCT's, or a MAP's values), which the reader itself
+    tells numbers (the number columns Spark reads in place of matching the text), some events
+    lacking them."""
     from tests.engine.test_parquet_events import write_parquet
 
-    events = [
-        request(1_500_000, txid="a"),
-        request(txid="no-tokens"),
-        request(-500_000, txid="b"),
-        event("storage", gb=40),
-        event("storage", gb=75, at="2026-11-20T00:00:00Z"),
-        event("storage"),
-        event("seat_count", seats=12, at="2026-11-05T00:00:00Z"),
-        event("seat_count", seats=9, at="2026-11-25T00:00:00Z"),
-    ]
     package = rules_package(tmp_path, [])
     scenario = package / "scenarios" / "nov"
-    write_parquet(scenario / "events.parquet", events, "struct")
+    write_parquet(scenario / "events.parquet", events, shape)
     with (scenario / "scenario.yaml").open("a", encoding="utf-8") as spec:
         spec.write("events: [events.parquet]\n")
     (document,) = assert_same_on_both(package)
@@ -222,35 +234,8 @@ def test_parquet_integer_fields_on_both_engines(tmp_path: Path) -> None:
         for li in result["invoices"][0]["line_items"]
         if li.get("product_id") in ("tokens", "peak", "seats")
     }
-    # tokens: 1,500,000 - 500,000 = 1,000,000, per million: 1; peak: max(40, 75); seats: 9
-    assert quantities == {"tokens": "1", "peak": "75", "seats": "9"}
-    assert result["accounting"]["metric_problems"]["tokens"]["missing"]["events"] == 1
-
-
-def test_parquet_integer_map_values_on_both_engines(tmp_path: Path) -> None:
-    """`properties` a MAP(VARCHAR, BIGINT), whose values the reader tells numbers by its type,
-    one event lacking its value."""
-    from tests.engine.test_parquet_events import write_parquet
-
-    events = [
-        event("storage", gb=40),
-        event("storage", gb=75, at="2026-11-20T00:00:00Z"),
-        event("storage"),
-        event("seat_count", seats=12, at="2026-11-05T00:00:00Z"),
-        event("seat_count", seats=9, at="2026-11-25T00:00:00Z"),
-    ]
-    package = rules_package(tmp_path, [])
-    scenario = package / "scenarios" / "nov"
-    write_parquet(scenario / "events.parquet", events, "intmap")
-    with (scenario / "scenario.yaml").open("a", encoding="utf-8") as spec:
-        spec.write("events: [events.parquet]\n")
-    (document,) = assert_same_on_both(package)
-    result = json.loads(document)
-    quantities = {
-        li["product_id"]: li["quantity"]
-        for li in result["invoices"][0]["line_items"]
-        if li.get("product_id") in ("peak", "seats")
-    }
-    # peak: max(40, 75) = 75; seats: the latest reading (Nov 25), 9
-    assert quantities == {"peak": "75", "seats": "9"}
-    assert result["accounting"]["metric_problems"]["peak"]["missing"]["events"] == 1
+    assert quantities == expected
+    problems = result["accounting"]["metric_problems"]
+    assert problems["peak"]["missing"]["events"] == 1
+    if "tokens" in expected:
+        assert problems["tokens"]["missing"]["events"] == 1
