@@ -211,7 +211,13 @@ REPLAY_EVENT = (
 )
 
 
-def _replay_customers(tmp_path: Path, customers_yaml: str) -> tuple[int, str, str]:
+def _replay_customers(
+    tmp_path: Path,
+    customers_yaml: str,
+    *options: str,
+    period: str = "2026-11-01..2026-12-01",
+) -> tuple[int, str, str]:
+    """`plan replay` of the ai-platform package over one event, with a customers file."""
     events = tmp_path / "events.jsonl"
     events.write_text(REPLAY_EVENT)
     customers = tmp_path / "customers.yaml"
@@ -219,7 +225,7 @@ def _replay_customers(tmp_path: Path, customers_yaml: str) -> tuple[int, str, st
     result = CliRunner().invoke(
         main,
         ["replay", str(PACKAGES / "ai-platform"), str(events), "--customers", str(customers),
-         "--period", "2026-11-01..2026-12-01", "--format", "json"],
+         "--period", period, "--format", "json", *options],
     )  # fmt: skip
     return result.exit_code, result.stdout, result.stderr
 
@@ -270,16 +276,9 @@ def test_replay_refuses_a_period_past_the_calendar_as_a_usage_error(
     tmp_path: Path, period: str
 ) -> None:
     """Was an internal error: `ValueError: year 10000 is out of range`."""
-    customers = tmp_path / "customers.yaml"
-    customers.write_text("customers: {}\n")
-    events = PACKAGES / "ai-platform/scenarios/november/events.jsonl"
-    result = CliRunner().invoke(
-        main,
-        ["replay", str(PACKAGES / "ai-platform"), str(events), "--customers", str(customers),
-         "--period", period],
-    )  # fmt: skip
-    assert result.exit_code == 2, result.output
-    assert "a date must be from 1900-01-01 to 9000-01-01" in result.stderr
+    code, out, err = _replay_customers(tmp_path, "customers: {}\n", period=period)
+    assert code == 2, out + err
+    assert "a date must be from 1900-01-01 to 9000-01-01" in err
 
 
 def test_replay_reports_a_contract_start_past_the_calendar(tmp_path: Path) -> None:
@@ -303,16 +302,9 @@ def test_replay_reports_a_contract_start_past_the_calendar(tmp_path: Path) -> No
 def test_replay_refuses_a_memory_limit_duckdb_cannot_work_in(
     tmp_path: Path, limit: str, problem: str
 ) -> None:
-    customers = tmp_path / "customers.yaml"
-    customers.write_text("customers: {}\n")
-    events = PACKAGES / "ai-platform/scenarios/november/events.jsonl"
-    result = CliRunner().invoke(
-        main,
-        ["replay", str(PACKAGES / "ai-platform"), str(events), "--customers", str(customers),
-         "--period", "2026-11-01..2026-12-01", "--memory-limit", limit],
-    )  # fmt: skip
-    assert result.exit_code == 2, result.output
-    assert f"'{limit}': {problem}" in result.stderr
+    code, out, err = _replay_customers(tmp_path, "customers: {}\n", "--memory-limit", limit)
+    assert code == 2, out + err
+    assert f"'{limit}': {problem}" in err
 
 
 def test_replay_out_of_memory_within_the_limit_is_a_usage_error(

@@ -383,10 +383,7 @@ def _table_problem(table: exp.Table, defined: set[str]) -> tuple[str, str] | Non
     """What is wrong with reading `table`, and the hint; `defined`: every CTE in the query."""
     source = table.this
     if isinstance(source, exp.Func):
-        name = _function_name(source)
-        if name in _TABLE_GENERATORS:
-            return None
-        return f"reads table function {name}(...)", _SANDBOX_HINT
+        return _function_problem(source)
     if not isinstance(source, exp.Identifier):
         return f"reads {table.sql(dialect='duckdb')}", _SANDBOX_HINT
     name = str(source.this)
@@ -406,11 +403,16 @@ def _lateral_problem(lateral: exp.Lateral) -> tuple[str, str] | None:
     """`LATERAL f()` reads what a table function in FROM would (sqlglot keeps it apart)."""
     source = lateral.this
     if isinstance(source, exp.Func):
-        name = _function_name(source)
-        if name in _TABLE_GENERATORS:
-            return None
-        return f"reads table function {name}(...)", _SANDBOX_HINT
+        return _function_problem(source)
     return f"reads {lateral.sql(dialect='duckdb')}", _SANDBOX_HINT
+
+
+def _function_problem(source: exp.Func) -> tuple[str, str] | None:
+    """What is wrong with reading a table function: anything but the generators."""
+    name = _function_name(source)
+    if name in _TABLE_GENERATORS:
+        return None
+    return f"reads table function {name}(...)", _SANDBOX_HINT
 
 
 def _sandbox_findings(query: exp.Expr) -> Iterator[_Finding]:
