@@ -86,9 +86,10 @@ DECIMAL_SCHEMA = {
 def _in_range(value: Decimal) -> Decimal:
     """Prices and amounts the money arithmetic (50 significant digits) works with: below
     10^20, at most 24 decimal places and 30 significant digits."""
-    if value.is_zero():
-        return value
     exponent = value.as_tuple().exponent
+    if value.is_zero():
+        # a zero past 24 places (0e-999999999) is 0: its text would be a billion zeros
+        return Decimal(0) if isinstance(exponent, int) and exponent < -24 else value
     if (
         value.adjusted() >= 20
         or len(value.as_tuple().digits) > 30

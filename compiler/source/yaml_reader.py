@@ -40,7 +40,7 @@ ALLOWED_TAGS = {
 KEY_TAGS = {f"{_CORE}{name}" for name in ("str", "int", "bool", "null")}  # keys become text
 
 # A version directive starts a line; only a file with such a line has its tokens scanned.
-_DIRECTIVE_LINE = re.compile(r"^%YAML", re.MULTILINE)
+_DIRECTIVE_LINE = re.compile(r"^\ufeff?%YAML", re.MULTILINE)  # a byte order mark may lead
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,22 @@ def test_decimals_keep_every_digit_of_their_yaml_text(tmp_path: Path) -> None:
     assert str(price) == "0.33333333333333333333"
 
 
+def test_a_zero_with_a_vast_exponent_is_zero_not_a_billion_zeros(tmp_path: Path) -> None:
+    """`0e-999999999` as a filter value passed validation and wrote a plan of 1 GB (3 GB of
+    memory; found in review): a zero past 24 places is 0. A zero within them keeps its text,
+    which events' zeros are compared with."""
+    from compiler.api import compile_package
+    from compiler.plan.serialize import canonical_json
+
+    metrics = (
+        "metrics:\n  calls: {name: Calls, event_type: call, aggregate: count,\n"
+        "    filters: {size: {in: [0e-999999999, 0.000]}}}\n"
+    )
+    write_package(tmp_path, {**VALID, "metrics.yaml": metrics})
+    plan, _ = compile_package(tmp_path)
+    assert '["0","0.000"]' in canonical_json(plan).replace(" ", "")
+
+
 SECRET = "secret_api_key: hunter2-SECRET\n"
 
 

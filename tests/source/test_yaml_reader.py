@@ -28,6 +28,16 @@ def test_a_yaml_version_other_than_1_2_is_refused(version: str) -> None:
     ]
 
 
+def test_a_directive_after_a_byte_order_mark_is_refused_too() -> None:
+    """The check looked for `%YAML` at a line's start and missed it after a BOM, which the
+    YAML reader honours: 0b101 was read as 5, and 1.3 was an internal error (found in
+    review)."""
+    for version in ("1.1", "1.3"):
+        document, problems = parse_yaml(f"\ufeff%YAML {version}\n---\na: 0b101\n", "m.yaml")
+        assert document is None
+        assert [p.code for p in problems] == ["E0012"]
+
+
 def test_a_later_document_s_directive_is_refused_too() -> None:
     _, problems = parse_yaml("a: 1\n...\n%YAML 1.3\n---\nb: 2\n", "m.yaml")
     assert [(p.code, str(p.span)) for p in problems] == [("E0012", "m.yaml:3:1")]
