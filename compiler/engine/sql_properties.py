@@ -15,6 +15,8 @@ that this is exactly what the query can read, every other way to reach the colum
   like one of the query's relations, or like DuckDB's `unnamed_subquery` names;
 - a `*` projection in a subquery used as a value (`ARRAY(SELECT * ...)`, `IN (SELECT * ...)`,
   `(SELECT * ...)['key']`), where `* EXCLUDE` of the other columns gives the map itself;
+- a comparison of whole rows that carry `properties` by a `*` (DISTINCT, GROUP BY ALL, ORDER
+  BY ALL, a set operation other than UNION ALL, NATURAL JOIN): it reads every key, unnamed;
 - when the query has a `*` projection (which passes `properties` on under its own name),
   everything that renames a column by position: column lists (`AS t(a, b)`,
   `WITH t(a, b) AS`), a `*` in a later branch of a set operation (not BY NAME), a `*` over
@@ -142,6 +144,51 @@ def _renaming_problems(tree: exp.Expr) -> list[tuple[exp.Expr, str]]:
     return found
 
 
+def _carries_properties(star: exp.Expr) -> bool:
+    """Whether a projection `*` passes `properties` on (it does unless EXCLUDE names it)."""
+    node = star.this if isinstance(star, exp.Column) else star
+    excluded = node.args.get("except_") or []
+    return not any(isinstance(c, exp.Column) and _named(c.this) for c in excluded)
+
+
+def _whole_map_problems(tree: exp.Expr) -> list[tuple[exp.Expr, str]]:
+    """Where rows that carry `properties` by a `*` are compared whole (DISTINCT, GROUP BY
+    ALL, ORDER BY ALL, a set operation other than UNION ALL, NATURAL JOIN), the comparison
+    reads every key of every map, none of them named: the engine's map holds the named ones
+    only, so such a query would count with maps it cannot see."""
+    found: list[tuple[exp.Expr, str]] = []
+    carrying = [
+        (select, star)
+        for select in tree.find_all(exp.Select)
+        for star in _projection_stars(select)
+        if _carries_properties(star)
+    ]
+    for select, star in carrying:
+        group, order = select.args.get("group"), select.args.get("order")
+        if select.args.get("distinct"):
+            found.append((star, "compares whole properties maps: DISTINCT over a *"))
+        if group is not None and group.args.get("all"):
+            found.append((star, "compares whole properties maps: GROUP BY ALL over a *"))
+        if order is not None and any(
+            isinstance(o.this, exp.Var) and str(o.this.this).upper() == "ALL"
+            for o in order.expressions
+        ):
+            found.append((star, "compares whole properties maps: ORDER BY ALL over a *"))
+        for ancestor in _ancestors(select):
+            if isinstance(ancestor, (exp.Select, exp.CTE)):
+                break
+            if isinstance(ancestor, exp.SetOperation) and not (
+                isinstance(ancestor, exp.Union) and ancestor.args.get("distinct") is False
+            ):
+                found.append((star, "compares whole properties maps: a set operation over a *"))
+                break
+    if carrying:
+        for join in tree.find_all(exp.Join):
+            if str(join.args.get("method") or "").upper() == "NATURAL":
+                found.append((join, "compares whole properties maps: NATURAL JOIN next to a *"))
+    return found
+
+
 # Where a SELECT's rows are a relation: the columns of its * keep their names there.
 _RELATION_PLACES = (exp.From, exp.Join, exp.Lateral, exp.CTE, exp.Exists)
 
@@ -187,6 +234,7 @@ def property_reads(tree: exp.Expr) -> PropertyReads:
             problems.append((column, f"reads a whole row as {column.name}"))
     problems.extend(_star_problems(tree))
     problems.extend(_renaming_problems(tree))
+    problems.extend(_whole_map_problems(tree))
     return PropertyReads(frozenset(names), tuple(problems))
 
 

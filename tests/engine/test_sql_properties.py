@@ -118,6 +118,33 @@ NAME = "uses the name properties other than as the column in properties['name']"
             f"SELECT 1 AS value FROM events WHERE MAP {{}} IN (SELECT * {OTHERS} FROM events)",
             AS_VALUE,
         ),
+        # found in a second review: whole rows that carry the map, compared without a key named
+        (
+            f"SELECT COUNT(*) AS value FROM (SELECT DISTINCT * {OTHERS} FROM events)",
+            "compares whole properties maps: DISTINCT over a *",
+        ),
+        (
+            f"SELECT COUNT(*) AS value FROM (SELECT * {OTHERS} FROM events GROUP BY ALL)",
+            "compares whole properties maps: GROUP BY ALL over a *",
+        ),
+        (
+            f"SELECT COUNT(*) AS value FROM (SELECT * {OTHERS} FROM events ORDER BY ALL LIMIT 1)",
+            "compares whole properties maps: ORDER BY ALL over a *",
+        ),
+        (
+            f"SELECT COUNT(*) AS value FROM (SELECT * {OTHERS} FROM events EXCEPT SELECT MAP {{}})",
+            "compares whole properties maps: a set operation over a *",
+        ),
+        (
+            f"SELECT COUNT(*) AS value FROM (SELECT * {OTHERS} FROM events "
+            f"UNION BY NAME SELECT * {OTHERS} FROM events)",
+            "compares whole properties maps: a set operation over a *",
+        ),
+        (
+            f"SELECT COUNT(*) AS value FROM (SELECT * {OTHERS} FROM events) a "
+            f"NATURAL JOIN (SELECT * {OTHERS} FROM events) b",
+            "compares whole properties maps: NATURAL JOIN next to a *",
+        ),
     ],
 )
 def test_every_other_way_to_the_properties_is_a_problem(sql: str, problem: str) -> None:
