@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import duckdb
 
 from compiler import api
 from compiler.diagnostics import CompilerError, Diagnostic, has_errors, sorted_diagnostics
@@ -27,6 +28,7 @@ from compiler.engine.store import MemoryLimitError
 from compiler.report.diagnostics_formats import FORMATS as DIAGNOSTIC_FORMATS
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # as a shell reports a command ended by Ctrl-C
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,6 +53,9 @@ def guarded(command: F) -> F:
         except MemoryLimitError as exc:
             click.echo(f"plan: error: {exc}\nRaise --memory-limit (e.g. 4GB).", err=True)
             sys.exit(EXIT_USAGE)
+        except duckdb.InterruptException:  # Ctrl-C while DuckDB was at work
+            click.echo("plan: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         except Exception as exc:  # the last line of defence: never a bare traceback
             click.echo(
                 f"plan: internal error: {type(exc).__name__}: {exc}\n"

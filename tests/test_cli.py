@@ -307,6 +307,23 @@ def test_replay_refuses_a_memory_limit_duckdb_cannot_work_in(
     assert f"'{limit}': {problem}" in err
 
 
+def test_an_interrupted_replay_says_so_and_exits_130(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while DuckDB works raises its InterruptException, which ended as an internal
+    error asking for a bug report (exit 3; found in review)."""
+    import duckdb
+
+    from compiler import api
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+
+    monkeypatch.setattr(api, "replay_files", interrupted)
+    code, out, err = _replay_customers(tmp_path, "customers: {}\n")
+    assert (code, out, err) == (130, "", "plan: interrupted\n")
+
+
 def test_replay_out_of_memory_within_the_limit_is_a_usage_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
