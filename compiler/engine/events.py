@@ -31,6 +31,11 @@ def missing_field(name: str) -> str:
     return f"{name} is required and must be a non-empty string"
 
 
+def unreadable_file(why: object) -> str:
+    """Why a whole events file counts as one invalid entry (at line 0)."""
+    return f"events file is unreadable: {why}"
+
+
 FILE_STRIDE = 1 << 40  # seq = file index × stride + position in the file
 # Characters DuckDB reads in a path as a pattern, not as the name.
 GLOB = "*?[{"
@@ -297,7 +302,7 @@ def read_events(
         except FileNotFoundError:
             yield Rejection(shown, 0, "events file does not exist")
         except UNREADABLE as exc:
-            yield Rejection(shown, 0, f"events file is unreadable: {exc}")
+            yield Rejection(shown, 0, unreadable_file(exc))
 
 
 def read_line(

@@ -34,6 +34,7 @@ from compiler.engine.events import (
     number_column,
     parse_timestamp,
     prop_column,
+    unreadable_file,
 )
 from compiler.engine.invoice import Rejected
 
@@ -115,7 +116,7 @@ def read_parquet_files(
         [(str(path), i) for i, path in files],
     )
     rejected = [
-        Rejected(file=shown[i][1], line=0, reason=f"events file is unreadable: {why}")
+        Rejected(file=shown[i][1], line=0, reason=unreadable_file(why))
         for i, why in sorted(unreadable.items())
     ]
     for seq, why, txid, odd in connection.execute(
