@@ -96,20 +96,14 @@ def read_parquet_files(
     }
     readable = [(i, path) for i, path in files if i not in unreadable]
     for schema, batch in _batches(connection, readable, unreadable):
-        try:
-            _read_batch(connection, schema, batch, names, numeric)
-        except duckdb.Error as exc:
-            reason = _first_line(exc)
-            _forget(connection, batch)
-            if len(batch) == 1:
-                unreadable[batch[0][0]] = reason
-                continue
-            for one in batch:  # which of them DuckDB cannot read
-                try:
-                    _read_batch(connection, schema, [one], names, numeric)
-                except duckdb.Error as exc:
-                    unreadable[one[0]] = _first_line(exc)
-                    _forget(connection, [one])
+        why = _read_or_why_not(connection, schema, batch, names, numeric)
+        if why is not None and len(batch) == 1:
+            unreadable[batch[0][0]] = why
+        elif why is not None:  # which of them DuckDB cannot read
+            for one in batch:
+                why = _read_or_why_not(connection, schema, [one], names, numeric)
+                if why is not None:
+                    unreadable[one[0]] = why
     # numbered by row already, as the Python reader numbers lines: `slow` for conflict positions
     connection.executemany(
         "INSERT INTO file_index (filename, file_index, slow) VALUES (?, ?, true)",
@@ -132,13 +126,26 @@ def read_parquet_files(
     return (count[0] if count else 0) + len(unreadable), rejected
 
 
-def _forget(connection: duckdb.DuckDBPyConnection, batch: Sequence[tuple[int, Path]]) -> None:
-    """Remove what a failed reading of `batch` may have left (its rows, their odd times)."""
-    indexes = [i for i, _ in batch]
-    for table in ("parquet_rows", "odd_rows"):
-        connection.execute(
-            f"DELETE FROM {table} WHERE seq // {FILE_STRIDE} IN (SELECT unnest(?))", [indexes]
-        )
+def _read_or_why_not(
+    connection: duckdb.DuckDBPyConnection,
+    schema: Schema,
+    batch: Sequence[tuple[int, Path]],
+    names: Sequence[str],
+    numeric: Sequence[int],
+) -> str | None:
+    """Read `batch` (`_read_batch`); None, or why DuckDB could not, nothing of it then kept
+    (its rows, their odd times)."""
+    try:
+        _read_batch(connection, schema, batch, names, numeric)
+    except duckdb.Error as exc:
+        why = _first_line(exc)
+        indexes = [i for i, _ in batch]
+        for table in ("parquet_rows", "odd_rows"):
+            connection.execute(
+                f"DELETE FROM {table} WHERE seq // {FILE_STRIDE} IN (SELECT unnest(?))", [indexes]
+            )
+        return why
+    return None
 
 
 def _first_line(exc: duckdb.Error) -> str:
